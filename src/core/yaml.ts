@@ -1,0 +1,170 @@
+import { isNode, isScalar, LineCounter, type Node, parseAllDocuments, type Scalar } from "yaml";
+import { BulwarkError, type SourceLocation } from "./errors.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+
+/** One document of a (possibly multi-document) YAML or JSON file, with source positions kept. */
+export interface YamlDocument {
+  /** 0-based index of the document in its file. */
+  readonly index: number;
+  /** The document as plain data (maps become objects). */
+  readonly value: unknown;
+  /** Where the document starts. */
+  readonly location: SourceLocation;
+  /** Location of the node at `path` (falls back to the nearest existing ancestor). */
+  locate(path: readonly (string | number)[]): SourceLocation;
+  /** Location of a character offset inside the string scalar at `path` (for CEL error positions). */
+  locateInScalar(path: readonly (string | number)[], offset: number): SourceLocation;
+}
+
+export interface YamlParseOptions {
+  /** File name used in locations and errors. */
+  readonly file?: string;
+  readonly limits?: Limits;
+  /** Integers become BigInt (what CEL's `int` needs); floats stay numbers. */
+  readonly intAsBigInt?: boolean;
+}
+
+/**
+ * Parses every document of a YAML (or JSON, a subset) text. Fails closed with a located
+ * INPUT_INVALID on any syntax error, duplicate key or alias abuse, and with INPUT_TOO_LARGE /
+ * INPUT_TOO_DEEP when a limit is passed. Empty documents (e.g. a trailing `---`) are skipped.
+ */
+export function parseYamlDocuments(text: string, options: YamlParseOptions = {}): YamlDocument[] {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const file = options.file;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limits.maxFileBytes) {
+    throw new BulwarkError("INPUT_TOO_LARGE", `input is ${bytes} bytes, more than the limit of ${limits.maxFileBytes}`, {
+      location: { ...(file ? { file } : {}) },
+    });
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    intAsBigInt: options.intAsBigInt ?? false,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
+  const list = Array.isArray(docs) ? docs : [];
+  if (list.length > limits.maxDocuments) {
+    throw new BulwarkError("INPUT_TOO_LARGE", `input has ${list.length} documents, more than the limit of ${limits.maxDocuments}`, {
+      location: { ...(file ? { file } : {}) },
+    });
+  }
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { ...(file ? { file } : {}), line, column: col };
+  };
+  const out: YamlDocument[] = [];
+  list.forEach((doc, index) => {
+    const err = doc.errors[0];
+    if (err) {
+      throw new BulwarkError("INPUT_INVALID", `invalid YAML: ${firstLine(err.message)}`, {
+        location: { ...at(err.pos[0]), document: index },
+        cause: err,
+      });
+    }
+    if (doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (e) {
+      throw new BulwarkError("INPUT_TOO_LARGE", `YAML document ${index}: ${(e as Error).message}`, {
+        location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
+        cause: e,
+      });
+    }
+    const depth = depthOf(value, limits.maxDepth + 1);
+    if (depth > limits.maxDepth) {
+      throw new BulwarkError("INPUT_TOO_DEEP", `document nests deeper than the limit of ${limits.maxDepth} levels`, {
+        location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
+      });
+    }
+    const nodeAt = (path: readonly (string | number)[]): Node | undefined => {
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n), true);
+        if (isNode(node) && node.range) return node;
+      }
+      return undefined;
+    };
+    const start = doc.contents.range?.[0] ?? 0;
+    out.push({
+      index,
+      value,
+      location: { ...at(start), document: index },
+      locate: (path) => {
+        const node = nodeAt(path);
+        return { ...at(node?.range?.[0] ?? start), document: index, ...(path.length ? { path: formatPath(path) } : {}) };
+      },
+      locateInScalar: (path, offset) => {
+        const node = nodeAt(path);
+        const base = { document: index, ...(path.length ? { path: formatPath(path) } : {}) };
+        if (!node?.range) return { ...at(start), ...base };
+        return { ...at(scalarOffset(text, node, offset)), ...base };
+      },
+    });
+  });
+  return out;
+}
+
+/** Maps an offset in a scalar's value to an offset in the source text, for the common styles. */
+function scalarOffset(text: string, node: Node, offset: number): number {
+  const start = node.range![0];
+  if (!isScalar(node) || typeof node.value !== "string") return start;
+  const s = node as Scalar;
+  const value = node.value as string;
+  const clamped = Math.max(0, Math.min(offset, value.length));
+  switch (s.type) {
+    case "QUOTE_DOUBLE":
+    case "QUOTE_SINGLE":
+      return value.includes("\n") ? start : start + 1 + clamped;
+    case "PLAIN":
+      return value.includes("\n") ? start : start + clamped;
+    case "BLOCK_LITERAL":
+    case "BLOCK_FOLDED": {
+      // Content starts on the line after the indicator; find the line and column of `offset`.
+      const before = value.slice(0, clamped);
+      const lineInValue = before.split("\n").length - 1;
+      const colInLine = clamped - (before.lastIndexOf("\n") + 1);
+      let pos = text.indexOf("\n", start) + 1;
+      for (let i = 0; i < lineInValue && pos > 0; i++) pos = text.indexOf("\n", pos) + 1;
+      if (pos <= 0) return start;
+      let indent = 0;
+      while (text[pos + indent] === " ") indent++;
+      return pos + indent + colInLine;
+    }
+    default:
+      return start;
+  }
+}
+
+function depthOf(value: unknown, cap: number): number {
+  // Iterative to be safe on hostile nesting; stops early once the cap is passed.
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max >= cap) return max;
+    if (v && typeof v === "object") {
+      for (const child of Array.isArray(v) ? v : Object.values(v)) {
+        if (child && typeof child === "object") stack.push([child, d + 1]);
+      }
+    }
+  }
+  return max;
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${p}` : p;
+  }
+  return out;
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
+}
