@@ -46,7 +46,11 @@ function write(value: unknown, out: string[], seen: Set<object>): void {
     });
     out.push("]");
   } else if (value instanceof Map) {
-    writeEntries([...value.entries()].map(([k, v]) => [String(k), v]), out, seen);
+    writeEntries(
+      [...value.entries()].map(([k, v]) => [String(k), v]),
+      out,
+      seen,
+    );
   } else if (value instanceof Date) {
     out.push(JSON.stringify(value.toISOString()));
   } else {

@@ -18,6 +18,7 @@ export function fixedClock(at: Date | string | number): Clock {
 export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   const epoch = env["SOURCE_DATE_EPOCH"];
   if (epoch === undefined || epoch === "") return systemClock;
-  if (!/^\d+$/.test(epoch)) throw new RangeError(`SOURCE_DATE_EPOCH must be whole seconds, got ${JSON.stringify(epoch)}`);
+  if (!/^\d+$/.test(epoch))
+    throw new RangeError(`SOURCE_DATE_EPOCH must be whole seconds, got ${JSON.stringify(epoch)}`);
   return fixedClock(Number(epoch) * 1000);
 }

@@ -23,25 +23,78 @@ interface CodeInfo {
 }
 
 export const ERROR_CODES = {
-  USAGE: { exit: EXIT.usage, http: 400, summary: "The command line is wrong: unknown flag, missing argument or bad value." },
-  CONFIG_INVALID: { exit: EXIT.usage, http: 400, summary: "`bulwark.yaml` or a `BULWARK_*` variable holds an invalid setting." },
-  FILE_NOT_FOUND: { exit: EXIT.usage, http: 404, summary: "A file or directory named on the command line does not exist or cannot be read." },
-  INPUT_INVALID: { exit: EXIT.invalidInput, http: 400, summary: "An input document is malformed (bad YAML/JSON, wrong shape)." },
-  INPUT_TOO_LARGE: { exit: EXIT.invalidInput, http: 413, summary: "An input exceeds a size limit (bytes, documents, nodes)." },
-  INPUT_TOO_DEEP: { exit: EXIT.invalidInput, http: 400, summary: "An input is nested deeper than the configured limit." },
-  INPUT_KIND_UNKNOWN: { exit: EXIT.invalidInput, http: 422, summary: "The kind of an input document cannot be detected; pass `--kind`." },
-  POLICY_INVALID: { exit: EXIT.invalidInput, http: 422, summary: "A policy document does not follow its schema (unknown or missing field, wrong type)." },
-  POLICY_UNSUPPORTED: { exit: EXIT.invalidInput, http: 422, summary: "A ValidatingAdmissionPolicy or Kyverno policy uses a field Bulwark cannot evaluate faithfully." },
-  POLICY_DUPLICATE_ID: { exit: EXIT.invalidInput, http: 422, summary: "Two policies in one policy set share an id." },
-  POLICY_NOT_FOUND: { exit: EXIT.usage, http: 404, summary: "No policy was found at the given path or built-in name." },
+  USAGE: {
+    exit: EXIT.usage,
+    http: 400,
+    summary: "The command line is wrong: unknown flag, missing argument or bad value.",
+  },
+  CONFIG_INVALID: {
+    exit: EXIT.usage,
+    http: 400,
+    summary: "`bulwark.yaml` or a `BULWARK_*` variable holds an invalid setting.",
+  },
+  FILE_NOT_FOUND: {
+    exit: EXIT.usage,
+    http: 404,
+    summary: "A file or directory named on the command line does not exist or cannot be read.",
+  },
+  INPUT_INVALID: {
+    exit: EXIT.invalidInput,
+    http: 400,
+    summary: "An input document is malformed (bad YAML/JSON, wrong shape).",
+  },
+  INPUT_TOO_LARGE: {
+    exit: EXIT.invalidInput,
+    http: 413,
+    summary: "An input exceeds a size limit (bytes, documents, nodes).",
+  },
+  INPUT_TOO_DEEP: {
+    exit: EXIT.invalidInput,
+    http: 400,
+    summary: "An input is nested deeper than the configured limit.",
+  },
+  INPUT_KIND_UNKNOWN: {
+    exit: EXIT.invalidInput,
+    http: 422,
+    summary: "The kind of an input document cannot be detected; pass `--kind`.",
+  },
+  POLICY_INVALID: {
+    exit: EXIT.invalidInput,
+    http: 422,
+    summary: "A policy document does not follow its schema (unknown or missing field, wrong type).",
+  },
+  POLICY_UNSUPPORTED: {
+    exit: EXIT.invalidInput,
+    http: 422,
+    summary: "A ValidatingAdmissionPolicy or Kyverno policy uses a field Bulwark cannot evaluate faithfully.",
+  },
+  POLICY_DUPLICATE_ID: {
+    exit: EXIT.invalidInput,
+    http: 422,
+    summary: "Two policies in one policy set share an id.",
+  },
+  POLICY_NOT_FOUND: {
+    exit: EXIT.usage,
+    http: 404,
+    summary: "No policy was found at the given path or built-in name.",
+  },
   CEL_SYNTAX: { exit: EXIT.invalidInput, http: 422, summary: "A CEL expression does not parse." },
-  CEL_TYPE: { exit: EXIT.invalidInput, http: 422, summary: "A CEL expression fails type-checking (unknown variable, function or overload)." },
-  CEL_RUNTIME: { exit: EXIT.denied, http: 403, summary: "A CEL expression failed while evaluating (missing field, division by zero, wrong type); under `failurePolicy: Fail` this is a violation." },
-  POLICY_DENIED: { exit: EXIT.denied, http: 403, summary: "A policy with `enforcement: deny` was violated." },
-  POLICY_TEST_FAILED: { exit: EXIT.denied, http: 422, summary: "A `PolicyTest` case did not get its expected decision." },
-  VERIFICATION_FAILED: { exit: EXIT.verification, http: 401, summary: "A signature, digest or attestation did not verify." },
-  UPSTREAM_UNAVAILABLE: { exit: EXIT.upstream, http: 503, summary: "A service Bulwark depends on could not be reached." },
-  INTERNAL: { exit: EXIT.internal, http: 500, summary: "A bug in Bulwark. Please report it with the command and input." },
+  CEL_TYPE: {
+    exit: EXIT.invalidInput,
+    http: 422,
+    summary: "A CEL expression fails type-checking (unknown variable, function or overload).",
+  },
+  CEL_RUNTIME: {
+    exit: EXIT.denied,
+    http: 403,
+    summary:
+      "A CEL expression failed while evaluating (missing field, division by zero, wrong type); under `failurePolicy: Fail` this is a violation.",
+  },
+  INTERNAL: {
+    exit: EXIT.internal,
+    http: 500,
+    summary: "A bug in Bulwark. Please report it with the command and input.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -116,7 +169,7 @@ export class BulwarkError extends Error {
 }
 
 export function errorDocsAnchor(code: ErrorCode): string {
-  return `docs/errors.md#${code.toLowerCase().replaceAll("_", "-")}`;
+  return `docs/errors.md#${code.toLowerCase()}`;
 }
 
 export function isBulwarkError(e: unknown): e is BulwarkError {

@@ -23,5 +23,13 @@ export {
   toBulwarkError,
 } from "./errors.js";
 export { DEFAULT_LIMITS, type Limits } from "./limits.js";
-export { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LoggerOptions, type LogLevel, silentLogger } from "./logger.js";
-export { type YamlDocument, parseYamlDocuments, type YamlParseOptions } from "./yaml.js";
+export {
+  createLogger,
+  isLogLevel,
+  LOG_LEVELS,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from "./logger.js";
+export { parseYamlDocuments, type YamlDocument, type YamlParseOptions } from "./yaml.js";

@@ -1,4 +1,4 @@
-import { isNode, isScalar, LineCounter, type Node, parseAllDocuments, type Scalar } from "yaml";
+import { isMap, isNode, isScalar, LineCounter, type Node, parseAllDocuments, type Scalar } from "yaml";
 import { BulwarkError, type SourceLocation } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 
@@ -34,23 +34,47 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
   const file = options.file;
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxFileBytes) {
-    throw new BulwarkError("INPUT_TOO_LARGE", `input is ${bytes} bytes, more than the limit of ${limits.maxFileBytes}`, {
-      location: { ...(file ? { file } : {}) },
-    });
+    throw new BulwarkError(
+      "INPUT_TOO_LARGE",
+      `input is ${bytes} bytes, more than the limit of ${limits.maxFileBytes}`,
+      {
+        location: { ...(file ? { file } : {}) },
+      },
+    );
   }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    intAsBigInt: options.intAsBigInt ?? false,
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-  });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      intAsBigInt: options.intAsBigInt ?? false,
+      uniqueKeys: true,
+      prettyErrors: false,
+      strict: true,
+    });
+  } catch (e) {
+    // The parser recurses per nesting level; hostile nesting ends here, not in a crash.
+    if (e instanceof RangeError) {
+      throw new BulwarkError(
+        "INPUT_TOO_DEEP",
+        `input nests too deeply to parse (limit ${limits.maxDepth} levels)`,
+        {
+          location: { ...(file ? { file } : {}) },
+          cause: e,
+        },
+      );
+    }
+    throw e;
+  }
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > limits.maxDocuments) {
-    throw new BulwarkError("INPUT_TOO_LARGE", `input has ${list.length} documents, more than the limit of ${limits.maxDocuments}`, {
-      location: { ...(file ? { file } : {}) },
-    });
+    throw new BulwarkError(
+      "INPUT_TOO_LARGE",
+      `input has ${list.length} documents, more than the limit of ${limits.maxDocuments}`,
+      {
+        location: { ...(file ? { file } : {}) },
+      },
+    );
   }
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
@@ -70,6 +94,16 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (e) {
+      if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        throw new BulwarkError(
+          "INPUT_TOO_DEEP",
+          `document nests deeper than the limit of ${limits.maxDepth} levels`,
+          {
+            location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
+            cause: e,
+          },
+        );
+      }
       throw new BulwarkError("INPUT_TOO_LARGE", `YAML document ${index}: ${(e as Error).message}`, {
         location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
         cause: e,
@@ -77,9 +111,13 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
     }
     const depth = depthOf(value, limits.maxDepth + 1);
     if (depth > limits.maxDepth) {
-      throw new BulwarkError("INPUT_TOO_DEEP", `document nests deeper than the limit of ${limits.maxDepth} levels`, {
-        location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
-      });
+      throw new BulwarkError(
+        "INPUT_TOO_DEEP",
+        `document nests deeper than the limit of ${limits.maxDepth} levels`,
+        {
+          location: { ...at(doc.contents.range?.[0] ?? 0), document: index },
+        },
+      );
     }
     const nodeAt = (path: readonly (string | number)[]): Node | undefined => {
       for (let n = path.length; n >= 0; n--) {
@@ -94,8 +132,10 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
       value,
       location: { ...at(start), document: index },
       locate: (path) => {
-        const node = nodeAt(path);
-        return { ...at(node?.range?.[0] ?? start), document: index, ...(path.length ? { path: formatPath(path) } : {}) };
+        // A field is located at its key (where a reader looks for it), anything else at its node.
+        const offset =
+          keyOffset(doc.getIn(path.slice(0, -1), true), path.at(-1)) ?? nodeAt(path)?.range?.[0] ?? start;
+        return { ...at(offset), document: index, ...(path.length ? { path: formatPath(path) } : {}) };
       },
       locateInScalar: (path, offset) => {
         const node = nodeAt(path);
@@ -127,16 +167,27 @@ function scalarOffset(text: string, node: Node, offset: number): number {
       const before = value.slice(0, clamped);
       const lineInValue = before.split("\n").length - 1;
       const colInLine = clamped - (before.lastIndexOf("\n") + 1);
-      let pos = text.indexOf("\n", start) + 1;
+      const first = text.indexOf("\n", start) + 1;
+      if (first <= 0) return start;
+      // The block's indentation is that of its first content line; deeper lines keep the rest.
+      let indent = 0;
+      while (text[first + indent] === " ") indent++;
+      let pos = first;
       for (let i = 0; i < lineInValue && pos > 0; i++) pos = text.indexOf("\n", pos) + 1;
       if (pos <= 0) return start;
-      let indent = 0;
-      while (text[pos + indent] === " ") indent++;
       return pos + indent + colInLine;
     }
     default:
       return start;
   }
+}
+
+function keyOffset(parent: unknown, key: string | number | undefined): number | undefined {
+  if (typeof key !== "string" || !isMap(parent)) return undefined;
+  for (const pair of parent.items) {
+    if (isScalar(pair.key) && pair.key.value === key) return pair.key.range?.[0];
+  }
+  return undefined;
 }
 
 function depthOf(value: unknown, cap: number): number {

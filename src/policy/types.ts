@@ -70,7 +70,7 @@ export interface EvaluationResult {
   evaluated: string[];
 }
 
-/** The whole report of `policy eval` (and later `check`). Stable JSON; see docs/output-json.md. */
+/** The whole report of `policy eval` (and later `check`). Stable JSON; see docs/output.md. */
 export interface EvaluationReport {
   decision: DecisionValue;
   policySetDigest: Digest;

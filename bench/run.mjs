@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark, medians and ratios; results also written to bench/results/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import * as policy from "./policy.mjs";
+
+const only = process.argv[2];
+const results = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  date: new Date().toISOString(),
+};
+
+if (!only || only === "policy") {
+  const rows = policy.run();
+  const cel = await policy.celComparison();
+  policy.print(rows, cel);
+  results.policy = { rows, cel };
+}
+
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,0 +1,1 @@
+export { CEL_VARIABLES, type CelEnvironmentOptions, createCelEnvironment } from "./environment.js";

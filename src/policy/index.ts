@@ -1,0 +1,22 @@
+export { BUNDLE_MEDIA_TYPE, buildPolicyBundle, type PolicyBundle } from "./bundle.js";
+export { type EngineOptions, type EvaluationContext, PolicyEngine, subjectName, worst } from "./engine.js";
+export {
+  detectKind,
+  INPUT_KINDS,
+  type InputDocument,
+  parseInput,
+  type ReadInputOptions,
+  readInputFile,
+} from "./input.js";
+export { type LintResult, lintPolicies } from "./lint.js";
+export {
+  type LoadOptions,
+  listPolicyFiles,
+  loadPolicySet,
+  type ObjectDocument,
+  type PolicyFile,
+  type PolicySet,
+  policySetFromFiles,
+} from "./load/index.js";
+export { type PolicyTestCase, type PolicyTestResult, parsePolicyTests, runPolicyTests } from "./testing.js";
+export * from "./types.js";

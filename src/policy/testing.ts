@@ -1,0 +1,151 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { BulwarkError, type Clock, type Logger, toBulwarkError } from "../core/index.js";
+import { PolicyEngine } from "./engine.js";
+import { type InputDocument, parseInput } from "./input.js";
+import { Fields } from "./load/fields.js";
+import type { PolicySet, PolicyTestDocument } from "./load/index.js";
+import type { DecisionValue } from "./types.js";
+
+/** One `kind: PolicyTest` case, parsed. */
+export interface PolicyTestCase {
+  readonly file: string;
+  readonly suite: string;
+  readonly name: string;
+  readonly input?: string;
+  readonly object?: unknown;
+  readonly kind?: string;
+  readonly env?: string;
+  readonly document?: number;
+  /** Evaluate as of this RFC 3339 time (so expiring exceptions can be tested). */
+  readonly now?: Date;
+  readonly decision: DecisionValue;
+  /** Exact set of violated policy ids expected (waived ones excluded); omitted = not checked. */
+  readonly violations?: readonly string[];
+}
+
+export interface PolicyTestResult {
+  readonly case: PolicyTestCase;
+  readonly passed: boolean;
+  readonly decision?: DecisionValue;
+  readonly violations?: readonly string[];
+  /** Why it failed, in one line. */
+  readonly failure?: string;
+}
+
+export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
+  const f = new Fields(doc.doc);
+  f.object([], ["apiVersion", "kind", "metadata", "spec"]);
+  f.object(["metadata"], ["name", "description", "labels", "annotations"], { required: true });
+  const suite = f.requiredString(["metadata", "name"]);
+  f.object(["spec"], ["cases"], { required: true });
+  return f.list(["spec", "cases"], { required: true, nonEmpty: true }).map((_, i) => {
+    const p = ["spec", "cases", i];
+    f.object(p, ["name", "input", "object", "kind", "env", "document", "now", "decision", "violations"], {
+      required: true,
+    });
+    const input = f.string([...p, "input"]);
+    const object = f.get([...p, "object"]);
+    if ((input === undefined) === (object === undefined))
+      f.fail(p, "a test case needs exactly one of input (a file) or object (inline)");
+    const decision = f.enumValue([...p, "decision"], ["allow", "warn", "deny"] as const, "allow");
+    if (f.get([...p, "decision"]) === undefined)
+      f.fail([...p, "decision"], "decision is required (allow, warn or deny)");
+    const document = f.get([...p, "document"]);
+    if (document !== undefined && typeof document !== "bigint")
+      f.fail([...p, "document"], "document must be a whole number");
+    const nowText = f.string([...p, "now"]);
+    const now = nowText === undefined ? undefined : new Date(nowText);
+    if (now && Number.isNaN(now.getTime()))
+      f.fail([...p, "now"], `now must be an RFC 3339 time, got ${JSON.stringify(nowText)}`);
+    const kind = f.string([...p, "kind"]);
+    const env = f.string([...p, "env"]);
+    return {
+      file: doc.file,
+      suite,
+      name: f.requiredString([...p, "name"]),
+      ...(input !== undefined ? { input } : {}),
+      ...(object !== undefined ? { object } : {}),
+      ...(kind !== undefined ? { kind } : {}),
+      ...(env !== undefined ? { env } : {}),
+      ...(document !== undefined ? { document: Number(document) } : {}),
+      ...(now ? { now } : {}),
+      decision,
+      ...(f.get([...p, "violations"]) !== undefined
+        ? { violations: f.stringList([...p, "violations"]) }
+        : {}),
+    };
+  });
+}
+
+export interface RunTestsOptions {
+  readonly clock: Clock;
+  readonly logger?: Logger;
+}
+
+/** Runs every PolicyTest case found in the policy set against that set. */
+export async function runPolicyTests(set: PolicySet, options: RunTestsOptions): Promise<PolicyTestResult[]> {
+  const engine = new PolicyEngine(set, {
+    clock: options.clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const results: PolicyTestResult[] = [];
+  for (const t of set.tests) {
+    for (const c of parsePolicyTests(t)) results.push(await runCase(engine, c));
+  }
+  return results;
+}
+
+async function runCase(engine: PolicyEngine, c: PolicyTestCase): Promise<PolicyTestResult> {
+  let docs: InputDocument[];
+  try {
+    if (c.input !== undefined) {
+      const path = resolve(dirname(c.file), c.input);
+      const text = await readFile(path, "utf8").catch((e: unknown) => {
+        throw new BulwarkError("FILE_NOT_FOUND", `test input not found: ${c.input}`, { cause: e });
+      });
+      docs = parseInput(text, c.input, c.kind ? { kind: c.kind } : {});
+    } else {
+      docs = parseInput(
+        JSON.stringify(c.object, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)),
+        `${c.name} (inline)`,
+        c.kind ? { kind: c.kind } : {},
+      );
+    }
+  } catch (e) {
+    return { case: c, passed: false, failure: toBulwarkError(e).toString() };
+  }
+  if (c.document !== undefined) {
+    const one = docs[c.document];
+    if (!one) return { case: c, passed: false, failure: `input has no document ${c.document}` };
+    docs = [one];
+  }
+  const report = engine.evaluate(docs, {
+    ...(c.env !== undefined ? { environment: c.env } : {}),
+    ...(c.now ? { now: c.now } : {}),
+  });
+  const violated = [
+    ...new Set(
+      report.results.flatMap((r) =>
+        r.violations.filter((v) => v.exception?.status !== "applied").map((v) => v.policyId),
+      ),
+    ),
+  ].sort();
+  const problems: string[] = [];
+  if (report.decision !== c.decision)
+    problems.push(`expected decision ${c.decision}, got ${report.decision}`);
+  if (c.violations) {
+    const want = [...new Set(c.violations)].sort();
+    const missing = want.filter((id) => !violated.includes(id));
+    const extra = violated.filter((id) => !want.includes(id));
+    if (missing.length) problems.push(`expected violations not raised: ${missing.join(", ")}`);
+    if (extra.length) problems.push(`unexpected violations: ${extra.join(", ")}`);
+  }
+  return {
+    case: c,
+    passed: problems.length === 0,
+    decision: report.decision,
+    violations: violated,
+    ...(problems.length ? { failure: problems.join("; ") } : {}),
+  };
+}
