@@ -16,6 +16,7 @@ import {
   podTemplateView,
   selectorMatches,
   stringMap,
+  TEMPLATE_PATH,
 } from "./load/kubernetes.js";
 import type { ExpressionSpec, RuleSpec } from "./model.js";
 import type { DecisionValue, EvaluationReport, EvaluationResult, Violation } from "./types.js";
@@ -57,6 +58,7 @@ interface CompiledRule {
   readonly variables: { name: string; expr: CompiledExpr }[];
   readonly validations: {
     expr: CompiledExpr;
+    fieldPath?: readonly (string | number)[];
     message?: string;
     messageExpr?: CompiledExpr;
     reason?: string;
@@ -132,6 +134,7 @@ export class PolicyEngine {
       variables: spec.variables.map((v) => ({ name: v.name, expr: c(v.expr) })),
       validations: spec.validations.map((v) => ({
         expr: c(v.expr, BOOL_RESULT, "a validation"),
+        ...(v.fieldPath ? { fieldPath: v.fieldPath } : {}),
         ...(v.message !== undefined ? { message: v.message } : {}),
         ...(v.messageExpr ? { messageExpr: c(v.messageExpr, STRING_RESULT, "a messageExpression") } : {}),
         ...(v.reason !== undefined ? { reason: v.reason } : {}),
@@ -251,7 +254,8 @@ export class PolicyEngine {
       )
         continue;
       for (const variant of variants(spec, doc)) {
-        evaluated.push(variant.id);
+        const id = variant.id;
+        evaluated.push(id);
         const objectView = variant.object;
         const activation: Record<string, unknown> =
           objectView === doc.value ? { ...base } : withObject(base, objectView);
@@ -261,7 +265,7 @@ export class PolicyEngine {
             violations.push(
               this.#violation(
                 rule,
-                variant.id,
+                variant,
                 doc,
                 `no params object ${spec.params.kind} found for the policy's paramRef`,
                 undefined,
@@ -272,7 +276,7 @@ export class PolicyEngine {
         }
         for (const params of paramsList) {
           activation["params"] = params;
-          this.#evaluateRule(rule, variant.id, doc, activation, now, violations, annotations);
+          this.#evaluateRule(rule, variant, doc, activation, now, violations, annotations);
         }
       }
     }
@@ -294,7 +298,7 @@ export class PolicyEngine {
 
   #evaluateRule(
     rule: CompiledRule,
-    id: string,
+    variant: Variant,
     doc: InputDocument,
     activation: Record<string, unknown>,
     now: Date,
@@ -302,6 +306,7 @@ export class PolicyEngine {
     annotations: Record<string, string>,
   ): void {
     const spec = rule.spec;
+    const id = variant.id;
     const onError = (expr: CompiledExpr, message: string): void => {
       if (spec.failurePolicy === "Ignore") {
         this.#logger.warn("policy expression failed; ignored (failurePolicy: Ignore)", {
@@ -312,9 +317,16 @@ export class PolicyEngine {
         return;
       }
       out.push(
-        this.#violation(rule, id, doc, `expression ${oneLine(expr.spec.source)} failed: ${message}`, expr, {
-          error: { code: "CEL_RUNTIME", expression: expr.spec.source, message },
-        }),
+        this.#violation(
+          rule,
+          variant,
+          doc,
+          `expression ${oneLine(expr.spec.source)} failed: ${message}`,
+          expr,
+          {
+            error: { code: "CEL_RUNTIME", expression: expr.spec.source, message },
+          },
+        ),
       );
     };
     const variables: Record<string, unknown> = {};
@@ -365,7 +377,7 @@ export class PolicyEngine {
       found.push(
         this.#violation(
           rule,
-          id,
+          variant,
           doc,
           message?.trim() ? message : `failed expression: ${oneLine(val.expr.spec.source)}`,
           val.expr,
@@ -373,6 +385,7 @@ export class PolicyEngine {
             ...(val.reason ? { reason: val.reason } : {}),
             ...(val.remediation ? { remediation: val.remediation } : {}),
           },
+          val.fieldPath,
         ),
       );
     }
@@ -405,15 +418,16 @@ export class PolicyEngine {
 
   #violation(
     rule: CompiledRule,
-    id: string,
+    variant: Variant,
     doc: InputDocument,
     message: string,
     expr: CompiledExpr | undefined,
     extra: Partial<Violation> = {},
+    fieldPath?: readonly (string | number)[],
   ): Violation {
     const spec = rule.spec;
     return {
-      policyId: id,
+      policyId: variant.id,
       title: spec.title,
       severity: spec.severity,
       enforcement: spec.enforcement,
@@ -421,7 +435,7 @@ export class PolicyEngine {
       ...(spec.remediation !== undefined && extra.remediation === undefined
         ? { remediation: spec.remediation }
         : {}),
-      location: doc.location,
+      location: locateInInput(doc, variant, fieldPath),
       policyLocation: expr?.location ?? spec.location,
       ...extra,
     };
@@ -433,23 +447,51 @@ function nameOf(v: unknown): string | undefined {
   return typeof n === "string" ? n : undefined;
 }
 
+/** One application of a rule to a document: the rule itself, or its pod-template (autogen) form. */
+interface Variant {
+  readonly id: string;
+  readonly object: unknown;
+  /** Path of the object the rule sees inside the document (the pod template for autogen). */
+  readonly prefix: readonly string[];
+}
+
 /** The rule applications for one document: the rule itself, and/or its pod-template form. */
-function variants(spec: RuleSpec, doc: InputDocument): { id: string; object: unknown }[] {
-  const out: { id: string; object: unknown }[] = [];
+function variants(spec: RuleSpec, doc: InputDocument): Variant[] {
+  const out: Variant[] = [];
   const direct =
     spec.match.type === "kinds"
       ? spec.match.kinds.includes("*") || spec.match.kinds.includes(doc.kind)
       : doc.kube
         ? kubeMatches(spec.match, doc.kube)
         : false;
-  if (direct) out.push({ id: spec.id, object: doc.value });
+  if (direct) out.push({ id: spec.id, object: doc.value, prefix: [] });
   if (!direct && spec.autogen && doc.kube && spec.autogen.controllers.has(doc.kind)) {
     const asPod: KubeFacts = { ...doc.kube, kind: "Pod", group: "", version: "v1", resource: "pods" };
     const podMatch = spec.match.type === "kinds" ? true : kubeMatches(spec.match, asPod);
     const view = podMatch ? podTemplateView(doc.value, doc.kind) : undefined;
-    if (view) out.push({ id: spec.autogen.idFor(doc.kind), object: view });
+    if (view)
+      out.push({ id: spec.autogen.idFor(doc.kind), object: view, prefix: TEMPLATE_PATH[doc.kind] ?? [] });
   }
   return out;
+}
+
+/**
+ * The violation's place in the input: the policy's `fieldPath` when it gives one (inside the pod
+ * template for autogen rules), else the template for autogen rules, else the document.
+ */
+function locateInInput(
+  doc: InputDocument,
+  variant: Variant,
+  fieldPath?: readonly (string | number)[],
+): SourceLocation {
+  if (!doc.doc || (!fieldPath && variant.prefix.length === 0)) return doc.location;
+  const inTemplate = fieldPath && (fieldPath[0] === "spec" || fieldPath[0] === "metadata");
+  const path = [
+    ...(doc.path ?? []),
+    ...(fieldPath && !inTemplate ? [] : variant.prefix),
+    ...(fieldPath ?? []),
+  ];
+  return { ...doc.doc.locate(path), document: doc.location.document ?? doc.doc.index };
 }
 
 function baseActivation(

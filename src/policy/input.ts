@@ -41,6 +41,8 @@ export interface InputDocument {
   readonly location: SourceLocation;
   readonly kube?: KubeFacts;
   readonly doc?: YamlDocument;
+  /** Path of this document inside `doc` (`["items", 3]` for an item of a List). */
+  readonly path?: readonly (string | number)[];
 }
 
 export interface ReadInputOptions {
@@ -90,7 +92,10 @@ export function parseInput(text: string, file: string, options: ReadInputOptions
     const items = isKubeList(v) ? (v as { items: unknown[] }).items : undefined;
     if (items) {
       items.forEach((item, i) => {
-        out.push(makeDocument(item, file, index++, doc.locate(["items", i]), options, doc));
+        out.push({
+          ...makeDocument(item, file, index++, doc.locate(["items", i]), options, doc),
+          path: ["items", i],
+        });
       });
       continue;
     }

@@ -15,6 +15,8 @@ export interface ValidationSpec {
   readonly messageExpr?: ExpressionSpec;
   readonly reason?: string;
   readonly remediation?: string;
+  /** Where in the input the violation points (`spec.containers[0].image`), as parsed path segments. */
+  readonly fieldPath?: readonly (string | number)[];
 }
 
 export interface ExceptionSpec {

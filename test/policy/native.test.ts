@@ -300,3 +300,37 @@ describe("policy loading errors are located", () => {
     expect(policySet({ "p.yaml": `${PRIVILEGED}\n` }).digest).not.toBe(a);
   });
 });
+
+describe("violation locations", () => {
+  const withPath = (fieldPath: string) =>
+    PRIVILEGED.replace(
+      "      remediation: drop privileged",
+      `      remediation: drop privileged\n      fieldPath: ${fieldPath}`,
+    );
+
+  it("point at the policy's fieldPath in the input", () => {
+    const v = evaluate({ "p.yaml": withPath("spec.containers[0].securityContext.privileged") }, POD)
+      .results[0]!.violations[0]!;
+    expect(v.location).toMatchObject({
+      file: "input.yaml",
+      line: 12,
+      column: 9,
+      path: "spec.containers[0].securityContext.privileged",
+    });
+  });
+
+  it("point into the pod template for autogen rules", () => {
+    const deploy =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          image: i\n          securityContext: {privileged: true}\n";
+    const plain = evaluate({ "p.yaml": PRIVILEGED }, deploy).results[0]!.violations[0]!;
+    expect(plain.location).toMatchObject({ line: 5, path: "spec.template" });
+    const exact = evaluate({ "p.yaml": withPath("spec.containers[0]") }, deploy).results[0]!.violations[0]!;
+    expect(exact.location).toMatchObject({ line: 8, column: 11, path: "spec.template.spec.containers[0]" });
+  });
+
+  it("rejects a malformed fieldPath at load", () => {
+    expect(errorOf(() => policySet({ "p.yaml": withPath("spec..containers") })).message).toMatch(
+      /fieldPath must be a dotted path/,
+    );
+  });
+});

@@ -11,7 +11,7 @@ export const POD_CONTROLLERS = [
   "CronJob",
 ] as const;
 
-const TEMPLATE_PATH: Record<string, readonly string[]> = {
+export const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
   DaemonSet: ["spec", "template"],
   Deployment: ["spec", "template"],
   Job: ["spec", "template"],

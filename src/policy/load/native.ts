@@ -49,9 +49,17 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
     .list(["spec", "validations"], { required: true, nonEmpty: true })
     .map((_, i) => {
       const p = ["spec", "validations", i];
-      f.object(p, ["expression", "message", "messageExpression", "remediation", "reason"], {
+      f.object(p, ["expression", "message", "messageExpression", "remediation", "reason", "fieldPath"], {
         required: true,
       });
+      const fieldPathText = f.string([...p, "fieldPath"]);
+      const fieldPath = fieldPathText === undefined ? undefined : parseFieldPath(fieldPathText);
+      if (fieldPathText !== undefined && !fieldPath) {
+        f.fail(
+          [...p, "fieldPath"],
+          `fieldPath must be a dotted path such as spec.containers[0].image, got ${JSON.stringify(fieldPathText)}`,
+        );
+      }
       const message = f.string([...p, "message"]);
       const messageExpr = optionalExpression(f, [...p, "messageExpression"]);
       const reason = f.string([...p, "reason"]);
@@ -62,6 +70,7 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
         ...(messageExpr ? { messageExpr } : {}),
         ...(reason !== undefined ? { reason } : {}),
         ...(rem !== undefined ? { remediation: rem } : {}),
+        ...(fieldPath ? { fieldPath } : {}),
       };
     });
 
@@ -106,4 +115,19 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
     ...(remediation !== undefined ? { remediation } : {}),
     ...(autogen && podOnly ? { autogen: { controllers: new Set(POD_CONTROLLERS), idFor: () => id } } : {}),
   };
+}
+
+/** `spec.containers[0].image` → `["spec", "containers", 0, "image"]`; undefined when malformed. */
+export function parseFieldPath(text: string): (string | number)[] | undefined {
+  const out: (string | number)[] = [];
+  const re = /(?:^|\.)([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['([^']+)'\]/gy;
+  let m: RegExpExecArray | null = re.exec(text);
+  while (m) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(m[3]!);
+    if (re.lastIndex === text.length) return out;
+    m = re.exec(text);
+  }
+  return undefined;
 }
