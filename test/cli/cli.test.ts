@@ -92,12 +92,20 @@ describe("bulwark policy eval", () => {
       "Service",
     ]);
     expect(report.results[1].source).toEqual({ file: expect.stringContaining("web.yaml"), document: 1 });
-    expect(report.results[1].violations[0]).toMatchObject({
-      policyId: expect.any(String),
-      severity: expect.any(String),
-      enforcement: "deny",
-      location: { line: 8 },
-    });
+    expect(report.results[1].violations).toContainEqual(
+      expect.objectContaining({
+        policyId: "replica-limit",
+        severity: "medium",
+        enforcement: "deny",
+        location: expect.objectContaining({ line: 8, column: 1 }),
+      }),
+    );
+    expect(report.results[1].violations).toContainEqual(
+      expect.objectContaining({
+        policyId: "KUBE-001",
+        location: expect.objectContaining({ line: 25, path: "spec.template.spec.containers" }),
+      }),
+    );
   });
 
   it("reads stdin and writes -o files; warns-only exits 0", async () => {
