@@ -37,7 +37,7 @@ describe("canonical JSON (RFC 8785)", () => {
   });
 
   it("serialises numbers in ECMAScript shortest form (RFC 8785 appendix B samples)", () => {
-    // biome-ignore lint/correctness/noPrecisionLoss: the RFC's sample is this literal, rounded on purpose.
+    // eslint-disable-next-line no-loss-of-precision -- the RFC sample is this literal, rounded on purpose
     expect(canonicalize([333333333.33333329, 1e30, 4.5, 0.002, 1e-27, -0, 9007199254740991])).toBe(
       "[333333333.3333333,1e+30,4.5,0.002,1e-27,0,9007199254740991]",
     );
@@ -45,7 +45,7 @@ describe("canonical JSON (RFC 8785)", () => {
 
   it("matches the RFC's §3.2.2 example output", () => {
     const input = {
-      // biome-ignore lint/correctness/noPrecisionLoss: the RFC's sample is this literal, rounded on purpose.
+      // eslint-disable-next-line no-loss-of-precision -- the RFC sample is this literal, rounded on purpose
       numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
       string: "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"/",
       literals: [null, true, false],

@@ -1,14 +1,7 @@
 export { canonicalize } from "./canonical-json.js";
 export { type Clock, clockFromEnv, fixedClock, systemClock } from "./clock.js";
 export { type Context, createContext } from "./context.js";
-export {
-  canonicalDigest,
-  type Digest,
-  digestEquals,
-  isDigest,
-  sha256Digest,
-  sha256Hex,
-} from "./digest.js";
+export { canonicalDigest, type Digest, digestEquals, isDigest, sha256Digest, sha256Hex } from "./digest.js";
 export {
   BulwarkError,
   type BulwarkErrorOptions,

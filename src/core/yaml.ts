@@ -83,6 +83,16 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
   const out: YamlDocument[] = [];
   list.forEach((doc, index) => {
     const err = doc.errors[0];
+    if (err?.code === "RESOURCE_EXHAUSTION") {
+      throw new BulwarkError(
+        "INPUT_TOO_DEEP",
+        `input nests too deeply to parse (limit ${limits.maxDepth} levels)`,
+        {
+          location: { ...at(err.pos[0]), document: index },
+          cause: err,
+        },
+      );
+    }
     if (err) {
       throw new BulwarkError("INPUT_INVALID", `invalid YAML: ${firstLine(err.message)}`, {
         location: { ...at(err.pos[0]), document: index },

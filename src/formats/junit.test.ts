@@ -114,7 +114,7 @@ describe("XML escaping", () => {
   it("round-trips any string through a strict parser (illegal characters made visible)", () => {
     const visible = (s: string): string =>
       s.replace(
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: an oracle written apart from the writer's scan
+        // An oracle written apart from the writer's scan.
         /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
         (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
       );

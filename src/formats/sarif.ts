@@ -44,12 +44,7 @@ export const SARIF_SECURITY_TAG = "security";
 
 /** A JSON value, for property bags. */
 export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly JsonValue[]
-  | { readonly [k: string]: JsonValue };
+  string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
 // ---------------------------------------------------------------------------------------------
 // Output types: the SARIF objects we write.

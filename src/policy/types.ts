@@ -12,10 +12,7 @@ export type DecisionValue = "allow" | "warn" | "deny";
 
 /** Where a policy came from; decides the CEL variables it sees and how it is matched. */
 export type PolicyOrigin =
-  | "bulwark"
-  | "validating-admission-policy"
-  | "kyverno-cluster-policy"
-  | "kyverno-validating-policy";
+  "bulwark" | "validating-admission-policy" | "kyverno-cluster-policy" | "kyverno-validating-policy";
 
 /** The identity of the resource a result is about (Kubernetes objects fill all four). */
 export interface ResourceRef {

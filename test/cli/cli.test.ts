@@ -225,6 +225,16 @@ describe("exit codes and errors", () => {
     expect(forced.code).toBe(0);
   });
 
+  it("exits 2 with POLICY_NOT_FOUND for a directory without policies or tests", async () => {
+    const empty = tmp({ "README.txt": "nothing here" });
+    const r = await cli(["policy", "eval", "-p", empty, "-i", `${SHOP}/k8s`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no policy files .*\[POLICY_NOT_FOUND\]/);
+    const noTests = await cli(["policy", "test", `${SHOP}/policies/pod-security.yaml`]);
+    expect(noTests.code).toBe(2);
+    expect(noTests.stderr).toMatch(/no PolicyTest documents .*\[POLICY_NOT_FOUND\]/);
+  });
+
   it("prints help with examples for every command and exits 0", async () => {
     for (const args of [
       ["--help"],

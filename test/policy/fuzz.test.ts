@@ -150,7 +150,9 @@ spec:
 
   it("deeply nested and huge inputs are refused with limits, not stack overflows", () => {
     const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
-    expect(() => parseInput(deep, "deep.json", { kind: "generic" })).toThrow(BulwarkError);
+    expect(() => parseInput(deep, "deep.json", { kind: "generic" })).toThrow(
+      expect.objectContaining({ code: "INPUT_TOO_DEEP" }),
+    );
     const longExpr = structuredClone(VALID);
     longExpr.spec.validations[0]!.expression = `true${" && true".repeat(4000)}`;
     const e = (() => {

@@ -27,14 +27,12 @@ export function renderJunit(report: EvaluationReport, _options: RenderOptions): 
   ];
   return writeJUnitXml({
     name: "bulwark",
-    suites: [...suites].map(
-      ([file, { cases }]): JUnitTestSuite => ({
-        name: file,
-        timestamp: report.time,
-        properties,
-        testCases: cases,
-      }),
-    ),
+    suites: [...suites].map(([file, { cases }]): JUnitTestSuite => ({
+      name: file,
+      timestamp: report.time,
+      properties,
+      testCases: cases,
+    })),
   });
 }
 

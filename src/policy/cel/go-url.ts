@@ -47,7 +47,7 @@ function shouldEscape(c: string, mode: Mode): boolean {
 function urlUnescape(s: string, mode: Mode): string {
   let hasPercent = false;
   let hasPlus = false;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i]!;
     if (c === "%") {
       hasPercent = true;

@@ -27,15 +27,13 @@ export function registerLists(env: Environment): void {
       description: "The integers 0 to n-1.",
       handler: (_ns: unknown, n: bigint) => range(n),
     },
-    ...GUARDED.map(
-      (call): CelOverload => ({
-        signature: `${DYN_GUARD}.${call}: dyn`,
-        description: "Internal: keeps this function's result dyn on dyn receivers; no value has this type.",
-        handler: () => {
-          throw celError("unreachable");
-        },
-      }),
-    ),
+    ...GUARDED.map((call): CelOverload => ({
+      signature: `${DYN_GUARD}.${call}: dyn`,
+      description: "Internal: keeps this function's result dyn on dyn receivers; no value has this type.",
+      handler: () => {
+        throw celError("unreachable");
+      },
+    })),
   ]);
 }
 

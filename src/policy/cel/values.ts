@@ -97,7 +97,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
     const x = numericValue(a);
     const y = numericValue(b);
     // Loose equality compares bigint and number exactly, without rounding the bigint.
-    // biome-ignore lint/suspicious/noDoubleEquals: exact mixed bigint/number comparison is intended
+    // eslint-disable-next-line eqeqeq -- exact mixed bigint/number comparison is intended
     return x == y;
   }
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;

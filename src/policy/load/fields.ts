@@ -81,8 +81,8 @@ export class Fields {
   }
 
   stringList(path: Path, options: { required?: boolean } = {}): string[] {
-    return this.list(path, options).map(
-      (_, i) => this.string([...path, i], { required: true, nonEmpty: false })!,
+    return this.list(path, options).map((_, i) =>
+      this.string([...path, i], { required: true, nonEmpty: false })!,
     );
   }
 
