@@ -99,7 +99,9 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
         cause: err,
       });
     }
-    if (doc.contents === null) return;
+    // Empty documents (a trailing `---`, a comment-only document) are not documents, as in kubectl.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.tag))
+      return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });

@@ -7,7 +7,7 @@ import {
   type SourceLocation,
   silentLogger,
 } from "../core/index.js";
-import { createCelEnvironment } from "./cel/index.js";
+import { createCelEnvironment, RE2_MATCHES, rewriteMatches } from "./cel/index.js";
 import type { InputDocument } from "./input.js";
 import type { ObjectDocument, PolicySet } from "./load/index.js";
 import {
@@ -69,6 +69,9 @@ interface CompiledRule {
 }
 
 const BOOL_RESULT = new Set(["bool", "dyn"]);
+/** Calls into Kyverno's own CEL libraries (cluster look-ups, HTTP, image registries, global context). */
+const KYVERNO_LIBRARY_CALL =
+  /\b(resource|http|imagedata|globalContext|generator)\.[A-Z]\w*\s*\(|\b(image)\.GetMetadata\s*\(/;
 const STRING_RESULT = new Set(["string", "dyn"]);
 
 /**
@@ -161,6 +164,16 @@ export class PolicyEngine {
         { location },
       );
     }
+    if (rule.origin.startsWith("kyverno")) {
+      const lib = KYVERNO_LIBRARY_CALL.exec(e.source);
+      if (lib) {
+        throw new BulwarkError(
+          "POLICY_UNSUPPORTED",
+          `${lib[0].replace(/\s*\($/, "")} is Kyverno's ${lib[1] ?? lib[2]} library, which needs a live cluster or network; Bulwark does not evaluate it`,
+          { location: rule.doc.locateInScalar(e.path, lib.index) },
+        );
+      }
+    }
     let entry = this.#cache.get(e.source);
     if (!entry) {
       entry = this.#parse(e.source);
@@ -186,21 +199,26 @@ export class PolicyEngine {
     error?: { code: "CEL_SYNTAX" | "CEL_TYPE"; message: string; offset: number };
     type?: string;
   } {
+    const rewritten = rewriteMatches(source);
+    const fail = (code: "CEL_SYNTAX" | "CEL_TYPE", err: unknown) => ({
+      error: { code, message: celMessage(err), offset: rewritten.originalOffset(celOffset(err)) },
+    });
     let program: Program;
     try {
-      program = this.#env.parse(source) as unknown as Program;
+      program = this.#env.parse(rewritten.source) as unknown as Program;
     } catch (err) {
-      return { error: { code: "CEL_SYNTAX", message: celMessage(err), offset: celOffset(err) } };
+      return fail("CEL_SYNTAX", err);
     }
     try {
-      const checked = this.#env.check(source) as { valid: boolean; error?: unknown; type?: unknown };
-      if (!checked.valid)
-        return {
-          error: { code: "CEL_TYPE", message: celMessage(checked.error), offset: celOffset(checked.error) },
-        };
+      const checked = this.#env.check(rewritten.source) as {
+        valid: boolean;
+        error?: unknown;
+        type?: unknown;
+      };
+      if (!checked.valid) return fail("CEL_TYPE", checked.error);
       return { program, type: String(checked.type ?? "dyn") };
     } catch (err) {
-      return { error: { code: "CEL_TYPE", message: celMessage(err), offset: celOffset(err) } };
+      return fail("CEL_TYPE", err);
     }
   }
 
@@ -233,7 +251,11 @@ export class PolicyEngine {
     const violations: Violation[] = [];
     const evaluated: string[] = [];
     const annotations: Record<string, string> = {};
-    const namespaceObject = input.kube?.namespace ? namespaces.get(input.kube.namespace) : undefined;
+    // As in a cluster, a namespaced object always has a namespace object; when none was supplied it
+    // is the bare Namespace (name only, no labels).
+    const namespaceObject = input.kube?.namespace
+      ? (namespaces.get(input.kube.namespace) ?? bareNamespace(input.kube.namespace))
+      : undefined;
     const doc: InputDocument = namespaceObject
       ? {
           ...input,
@@ -346,16 +368,19 @@ export class PolicyEngine {
     const variableErrors = new Map<string, string>();
     for (const v of rule.variables) {
       const r = run(v.expr.program, activation);
-      if (r.error !== undefined) variableErrors.set(v.name, r.error);
-      else variables[v.name] = r.value;
+      if (r.error === undefined) {
+        variables[v.name] = r.value;
+        continue;
+      }
+      // A variable that failed because an earlier one failed reports the earlier, real cause.
+      const cause = failedVariableIn(v.expr.spec.source, variableErrors);
+      variableErrors.set(v.name, cause ? `variable ${cause[0]}: ${cause[1]}` : r.error);
     }
     const found: Violation[] = [];
     for (const val of rule.validations) {
       const r = run(val.expr.program, activation);
       if (r.error !== undefined) {
-        const failedVar = [...variableErrors].find(([name]) =>
-          new RegExp(`\\bvariables\\.${name}\\b`).test(val.expr.spec.source),
-        );
+        const failedVar = failedVariableIn(val.expr.spec.source, variableErrors);
         onError(val.expr, failedVar ? `variable ${failedVar[0]}: ${failedVar[1]}` : r.error);
         continue;
       }
@@ -440,6 +465,18 @@ export class PolicyEngine {
       ...extra,
     };
   }
+}
+
+/** The first failed variable an expression refers to (`variables.<name>`), with its error. */
+function failedVariableIn(source: string, failed: ReadonlyMap<string, string>): [string, string] | undefined {
+  for (const [name, error] of failed) {
+    if (new RegExp(`\\bvariables\\.${name}\\b`).test(source)) return [name, error];
+  }
+  return undefined;
+}
+
+function bareNamespace(name: string): Record<string, unknown> {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name } };
 }
 
 function nameOf(v: unknown): string | undefined {
@@ -570,6 +607,10 @@ function run(program: Program, activation: Record<string, unknown>): { value?: u
 }
 
 function celMessage(e: unknown): string {
+  return rawMessage(e).replaceAll(RE2_MATCHES, "matches");
+}
+
+function rawMessage(e: unknown): string {
   if (e && typeof e === "object") {
     const summary = (e as { summary?: unknown }).summary;
     if (typeof summary === "string") return summary;

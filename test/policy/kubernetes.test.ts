@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CRONJOB, DEPLOYMENT, errorOf, evaluate, policySet } from "./helpers.js";
+import { CRONJOB, DEPLOYMENT, engine, errorOf, evaluate, policySet } from "./helpers.js";
 
 // The example from the Kubernetes documentation ("Validating Admission Policy"), unchanged.
 const VAP = `apiVersion: admissionregistration.k8s.io/v1
@@ -112,6 +112,18 @@ describe("ValidatingAdmissionPolicy", () => {
     const r = evaluate(set, NAMESPACE_TEST + DEPLOYMENT);
     expect(r.decision).toBe("deny");
     expect(r.results[1]!.violations[0]!.policyId).toBe("demo-policy.example.com");
+  });
+
+  it("gives every namespaced object a namespaceObject, bare when none was supplied", () => {
+    const vap = VAP.replace(
+      '"object.spec.replicas <= 5"',
+      "\"namespaceObject.metadata.name != 'default' && !has(namespaceObject.metadata.labels)\"",
+    );
+    expect(evaluate({ "vap.yaml": vap }, DEPLOYMENT).decision).toBe("allow");
+    expect(
+      evaluate({ "vap.yaml": vap }, DEPLOYMENT.replace("namespace: shop", "namespace: default")).decision,
+    ).toBe("deny");
+    expect(evaluate({ "vap.yaml": vap }, NAMESPACE_TEST + DEPLOYMENT).decision).toBe("deny");
   });
 
   it("maps validationActions to enforcement", () => {
@@ -352,8 +364,32 @@ spec:
   validations:
     - expression: "!has(object.spec.volumes) || object.spec.volumes.all(v, !has(v.hostPath))"
 `;
-    const r = evaluate({ "v.yaml": podPolicy }, DEPLOYMENT);
-    expect(r.results[0]!.violations.map((v) => v.policyId)).toEqual(["no-host-path/autogen-deployment"]);
+    const r = evaluate({ "v.yaml": podPolicy }, `${DEPLOYMENT}---\n${CRONJOB}`);
+    expect(r.results[0]!.violations.map((v) => v.policyId)).toEqual(["autogen-no-host-path"]);
+    // CronJob listed, but its template has no hostPath: evaluated and allowed.
+    expect(r.results[1]!.evaluated).toEqual(["autogen-cronjobs-no-host-path"]);
+    // Without spec.autogen Kyverno covers every pod controller when the policy matches core/v1 pods only.
+    const byDefault = podPolicy.replace(
+      / {2}autogen:\n {4}podControllers:\n {6}controllers: \[deployments, cronjobs\]\n/,
+      "",
+    );
+    expect(
+      evaluate({ "v.yaml": byDefault }, DEPLOYMENT).results[0]!.violations.map((v) => v.policyId),
+    ).toEqual(["autogen-no-host-path"]);
+    // An explicit empty list turns it off.
+    const off = podPolicy.replace("controllers: [deployments, cronjobs]", "controllers: []");
+    expect(evaluate({ "v.yaml": off }, DEPLOYMENT).results[0]!.evaluated).toEqual([]);
+  });
+
+  it("refuses Kyverno's cluster and network libraries by name", () => {
+    const lookup = VALIDATING_POLICY.replace(
+      `variables.environment in ['dev', 'staging', 'prod']`,
+      `resource.Get('v1', 'configmaps', 'default', 'envs').data.size() > 0`,
+    );
+    const e = errorOf(() => engine({ "v.yaml": lookup }));
+    expect(e.code).toBe("POLICY_UNSUPPORTED");
+    expect(e.message).toMatch(/resource\.Get is Kyverno's resource library/);
+    expect(e.location).toMatchObject({ file: "v.yaml", line: 17 });
   });
 
   it("refuses JSON evaluation mode by name", () => {

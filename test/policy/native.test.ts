@@ -196,6 +196,29 @@ spec:
     expect(v.error?.message).toMatch(/^variable node: /);
   });
 
+  it("names the root cause when a variable fails because an earlier one did", () => {
+    const p = `apiVersion: bulwark.dev/v1
+kind: Policy
+metadata: {id: ERR-3, title: errors}
+spec:
+  kinds: [Pod]
+  variables:
+    - name: node
+      expression: "object.spec.nodeName"
+    - name: upper
+      expression: "variables.node.upperAscii()"
+  validations:
+    - expression: "variables.upper != ''"
+`;
+    const v = evaluate({ "p.yaml": p }, POD).results[0]!.violations[0]!;
+    expect(v.error?.message).toMatch(/^variable upper: variable node: .*nodeName/);
+  });
+
+  it("skips empty documents in inputs (a trailing ---, a comment-only document)", () => {
+    const r = evaluate({ "p.yaml": PRIVILEGED }, `---\n${POD}---\n# nothing here\n---\n`);
+    expect(r.results).toHaveLength(1);
+  });
+
   it("treats a non-bool validation result as an error", () => {
     const r = evaluate({ "p.yaml": failing("Fail", "dyn(object.metadata.name)") }, POD);
     expect(r.results[0]!.violations[0]!.error?.message).toMatch(/not bool/);

@@ -1,5 +1,6 @@
 import type { Environment } from "@marcbachmann/cel-js";
 import { defineOverloads } from "./define.js";
+import { RE2_MATCHES } from "./matches.js";
 import { compileRe2 } from "./re2.js";
 
 /** Kubernetes' regex library: `find` and `findAll` with RE2 syntax. */
@@ -19,6 +20,17 @@ export function registerRegex(env: Environment): void {
       signature: "string.findAll(string, int): list<string>",
       description: "At most n matches (all when n is negative).",
       handler: findAll,
+    },
+    {
+      signature: `string.${RE2_MATCHES}(string): bool`,
+      description:
+        "`matches` with RE2 syntax (expressions are compiled with `matches` calls renamed to this).",
+      handler: (s: string, re: string) => re2Test(s, re),
+    },
+    {
+      signature: `${RE2_MATCHES}(string, string): bool`,
+      description: "The global form `matches(s, re)`.",
+      handler: (s: string, re: string) => re2Test(s, re),
     },
   ]);
 }
@@ -49,4 +61,11 @@ export function findAll(s: string, pattern: string, limit: bigint): string[] {
     if (accept) out.push(m[0]);
   }
   return out;
+}
+
+/** RE2 `matches`: true when the pattern matches anywhere in the string (unanchored, as in cel-go). */
+export function re2Test(s: string, pattern: string): boolean {
+  const re = compileRe2(pattern);
+  re.lastIndex = 0;
+  return re.test(s);
 }

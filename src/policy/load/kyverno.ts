@@ -1,5 +1,5 @@
 import type { YamlDocument } from "../../core/index.js";
-import type { AutogenSpec, KyvernoResourceFilter, MatchSpec, RuleSpec } from "../model.js";
+import type { AutogenSpec, KyvernoResourceFilter, LabelSelector, MatchSpec, RuleSpec } from "../model.js";
 import type { Enforcement } from "../types.js";
 import { annotation, labelSelector, namedExpressions, severityFrom } from "./common.js";
 import { Fields, type Path } from "./fields.js";
@@ -305,6 +305,26 @@ export function loadKyvernoPolicy(doc: YamlDocument, file: string): RuleSpec[] {
   });
 }
 
+function podsOnly(match: MatchSpec): boolean {
+  if (match.type !== "constraints" || match.resourceRules.length !== 1 || match.excludeResourceRules.length)
+    return false;
+  if (hasSelector(match.namespaceSelector) || hasSelector(match.objectSelector)) return false;
+  const r = match.resourceRules[0]!;
+  return (
+    !r.resourceNames?.length &&
+    r.apiGroups.length === 1 &&
+    r.apiGroups[0] === "" &&
+    r.apiVersions.length === 1 &&
+    r.apiVersions[0] === "v1" &&
+    r.resources.length === 1 &&
+    r.resources[0] === "pods"
+  );
+}
+
+function hasSelector(s: LabelSelector | undefined): boolean {
+  return Boolean(s && (Object.keys(s.matchLabels ?? {}).length || s.matchExpressions?.length));
+}
+
 const CONTROLLER_BY_RESOURCE: Record<string, string> = {
   daemonsets: "DaemonSet",
   deployments: "Deployment",
@@ -353,6 +373,7 @@ export function loadKyvernoValidatingPolicy(doc: YamlDocument, file: string): Ru
   });
   f.object(["spec", "autogen"], ["podControllers"]);
   f.object(["spec", "autogen", "podControllers"], ["controllers"]);
+  const listed = f.get(["spec", "autogen", "podControllers", "controllers"]) !== undefined;
   const controllerResources = f.stringList(["spec", "autogen", "podControllers", "controllers"]);
   const controllers = new Set<string>();
   for (const [i, c] of controllerResources.entries()) {
@@ -365,6 +386,10 @@ export function loadKyvernoValidatingPolicy(doc: YamlDocument, file: string): Ru
       );
     controllers.add(kind);
   }
+  const match = matchResources(f, ["spec", "matchConstraints"], true)!;
+  // Kyverno generates pod-controller rules by default when the policy matches exactly core/v1 pods
+  // (no selectors, exclusions or names); `spec.autogen.podControllers.controllers` narrows it.
+  if (!listed && podsOnly(match)) for (const k of POD_CONTROLLERS) controllers.add(k);
   f.object(["spec", "evaluation"], ["mode", "admission", "background"]);
   const mode = f.enumValue(["spec", "evaluation", "mode"], ["Kubernetes", "JSON"] as const, "Kubernetes");
   if (mode === "JSON")
@@ -387,7 +412,7 @@ export function loadKyvernoValidatingPolicy(doc: YamlDocument, file: string): Ru
     doc,
     file,
     location: doc.location,
-    match: matchResources(f, ["spec", "matchConstraints"], true)!,
+    match,
     enforcement: enforcementOf(actions),
     failurePolicy: f.enumValue(["spec", "failurePolicy"], ["Fail", "Ignore"] as const, "Fail"),
     matchConditions: namedExpressions(f, ["spec", "matchConditions"]),
@@ -396,7 +421,13 @@ export function loadKyvernoValidatingPolicy(doc: YamlDocument, file: string): Ru
     auditAnnotations: annotations,
     exceptions: [],
     ...(controllers.size
-      ? { autogen: { controllers, idFor: (kind: string) => `${name}/autogen-${kind.toLowerCase()}` } }
+      ? {
+          autogen: {
+            controllers,
+            // Kyverno names the generated policies autogen-<name> and autogen-cronjobs-<name>.
+            idFor: (kind: string) => (kind === "CronJob" ? `autogen-cronjobs-${name}` : `autogen-${name}`),
+          },
+        }
       : {}),
   };
 }
