@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import * as policy from "./policy.mjs";
+import * as sbom from "./sbom.mjs";
 
 const only = process.argv[2];
 const results = {
@@ -15,6 +16,14 @@ if (!only || only === "policy") {
   const cel = await policy.celComparison();
   policy.print(rows, cel);
   results.policy = { rows, cel };
+}
+
+if (!only || only === "sbom") {
+  const npm = sbom.runNpm();
+  sbom.print("npm project", npm);
+  const image = sbom.runImage();
+  sbom.print("Debian image", image);
+  results.sbom = { npm, image };
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

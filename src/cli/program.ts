@@ -9,6 +9,7 @@ import {
   toBulwarkError,
 } from "../core/index.js";
 import { registerPolicyCommands } from "./commands/policy.js";
+import { registerSbomCommand } from "./commands/sbom.js";
 import { mergeSettings, readConfigFile, readEnv, type Settings } from "./config.js";
 import { RENDER_FORMATS } from "./render/index.js";
 import { type CliIO, createRuntime, processIO } from "./runtime.js";
@@ -94,6 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     };
   program.allowExcessArguments(false);
   registerPolicyCommands(program, action);
+  registerSbomCommand(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

@@ -15,6 +15,7 @@ export {
   type SourceLocation,
   toBulwarkError,
 } from "./errors.js";
+export { lazyRequire } from "./lazy.js";
 export { DEFAULT_LIMITS, type Limits } from "./limits.js";
 export {
   createLogger,

@@ -1,6 +1,9 @@
-import { isMap, isNode, isScalar, LineCounter, type Node, parseAllDocuments, type Scalar } from "yaml";
+import type { Node, Scalar } from "yaml";
+import { lazyRequire } from "./lazy.js";
 import { BulwarkError, type SourceLocation } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+
+const yaml = lazyRequire<typeof import("yaml")>("yaml");
 
 /** One document of a (possibly multi-document) YAML or JSON file, with source positions kept. */
 export interface YamlDocument {
@@ -42,6 +45,7 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
       },
     );
   }
+  const { isNode, isScalar, LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
@@ -162,6 +166,7 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
 
 /** Maps an offset in a scalar's value to an offset in the source text, for the common styles. */
 function scalarOffset(text: string, node: Node, offset: number): number {
+  const { isScalar } = yaml();
   const start = node.range![0];
   if (!isScalar(node) || typeof node.value !== "string") return start;
   const s = node as Scalar;
@@ -195,6 +200,7 @@ function scalarOffset(text: string, node: Node, offset: number): number {
 }
 
 function keyOffset(parent: unknown, key: string | number | undefined): number | undefined {
+  const { isMap, isScalar } = yaml();
   if (typeof key !== "string" || !isMap(parent)) return undefined;
   for (const pair of parent.items) {
     if (isScalar(pair.key) && pair.key.value === key) return pair.key.range?.[0];

