@@ -2,12 +2,29 @@
 // `npm run demo`: Bulwark's main job on the bundled example project, fully offline.
 // Each step runs the real CLI and checks the outcome it must have; the demo fails if one differs.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const tty = process.stdout.isTTY;
 const bold = (s) => (tty ? `\x1b[1m${s}\x1b[22m` : s);
+
+const work = mkdtempSync(join(tmpdir(), "bulwark-demo-"));
+const sbom = join(work, "shop-web.cdx.json");
+
+const evalArgs = (input) => [
+  "policy",
+  "eval",
+  "--policy",
+  "examples/shop/policies",
+  "--input",
+  input,
+  "--env",
+  "production",
+];
 
 const steps = [
   {
@@ -22,30 +39,18 @@ const steps = [
   },
   {
     title: "Gate the first draft of the manifests for production: it must fail",
-    args: [
-      "policy",
-      "eval",
-      "--policy",
-      "examples/shop/policies",
-      "--input",
-      "examples/shop/k8s",
-      "--env",
-      "production",
-    ],
+    args: evalArgs("examples/shop/k8s"),
     expect: 1,
   },
+  { title: "Gate the fixed manifests: they must pass", args: evalArgs("examples/shop/k8s-fixed"), expect: 0 },
   {
-    title: "Gate the fixed manifests: they must pass",
-    args: [
-      "policy",
-      "eval",
-      "--policy",
-      "examples/shop/policies",
-      "--input",
-      "examples/shop/k8s-fixed",
-      "--env",
-      "production",
-    ],
+    title: "Generate the storefront's SBOM (CycloneDX 1.7, from its package-lock.json)",
+    args: ["sbom", "examples/shop/app", "-o", sbom],
+    expect: 0,
+  },
+  {
+    title: "Gate the SBOM on the licence policy: no copyleft libraries in production",
+    args: evalArgs(sbom),
     expect: 0,
   },
 ];

@@ -1,7 +1,14 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { BulwarkError, type Context, createContext } from "../core/index.js";
-import type { SbomDocument, SbomIssue, SbomSubject } from "../formats/index.js";
+import {
+  decodeSbom,
+  detectSbomFormat,
+  type SbomDocument,
+  SbomDecodeError,
+  type SbomIssue,
+  type SbomSubject,
+} from "../formats/index.js";
 import type { CatalogContext, Cataloger } from "./cataloger.js";
 import { CATALOGERS } from "./catalogers/index.js";
 import { osReleasePaths, readOsRelease } from "./catalogers/os/index.js";
@@ -45,6 +52,10 @@ export async function detectTarget(target: string): Promise<TargetKind> {
 export async function generateSbom(options: GenerateOptions): Promise<SbomDocument> {
   const ctx = createContext(options.context);
   const kind = options.kind ?? (await detectTarget(options.target));
+  if (kind === "file") {
+    const existing = await readExistingSbom(options.target, ctx);
+    if (existing) return existing;
+  }
   const catalogers = selectCatalogers(kind, options.only);
   const wanted = (entry: FileEntry): boolean =>
     osReleasePaths.includes(entry.path) ||
@@ -119,6 +130,39 @@ export async function generateSbom(options: GenerateOptions): Promise<SbomDocume
     components,
     dependencies,
     issues: sbomIssues,
+  };
+}
+
+/**
+ * An SBOM given as the target (CycloneDX 1.4–1.7, SPDX 2.2/2.3/3.0.x JSON) is read, not catalogued,
+ * so `bulwark sbom in.spdx.json --format cyclonedx-json` converts, and later commands can take
+ * other tools' SBOMs. Returns undefined when the file is not an SBOM.
+ */
+async function readExistingSbom(target: string, ctx: Context): Promise<SbomDocument | undefined> {
+  if (!/\.json$/i.test(target)) return undefined;
+  const st = await stat(target);
+  if (st.size > ctx.limits.maxFileBytes) return undefined;
+  const text = await readFile(target, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!detectSbomFormat(json)) return undefined;
+  let doc: SbomDocument;
+  try {
+    doc = decodeSbom(text, target);
+  } catch (e) {
+    if (e instanceof SbomDecodeError) {
+      throw new BulwarkError("INPUT_INVALID", e.message, { location: e.location, cause: e });
+    }
+    throw e;
+  }
+  return {
+    ...doc,
+    serialNumber: doc.serialNumber || `urn:uuid:${contentUuid({ components: doc.components, dependencies: doc.dependencies })}`,
+    timestamp: doc.timestamp || ctx.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
 }
 

@@ -255,7 +255,7 @@ describe("bulwark policy test / lint / bundle", () => {
   it("runs the example's policy tests", async () => {
     const r = await cli(["policy", "test", `${SHOP}/policies`]);
     expect(r.stdout).toMatch(/^PASS {2}shop \/ draft manifests are denied in production$/m);
-    expect(r.stdout).toMatch(/^6 passed, 0 failed$/m);
+    expect(r.stdout).toMatch(/^7 passed, 0 failed$/m);
     expect(r.code).toBe(0);
   });
 
