@@ -161,8 +161,15 @@ async function readExistingSbom(target: string, ctx: Context): Promise<SbomDocum
   }
   return {
     ...doc,
-    serialNumber: doc.serialNumber || `urn:uuid:${contentUuid({ components: doc.components, dependencies: doc.dependencies })}`,
-    timestamp: doc.timestamp || ctx.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    serialNumber:
+      doc.serialNumber ||
+      `urn:uuid:${contentUuid({ components: doc.components, dependencies: doc.dependencies })}`,
+    timestamp:
+      doc.timestamp ||
+      ctx.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z"),
   };
 }
 

@@ -24,7 +24,9 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 function npmLockSet(lockPath: string): Set<string> {
-  const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { packages: Record<string, { name?: string; version?: string; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(lockPath, "utf8")) as {
+    packages: Record<string, { name?: string; version?: string; link?: boolean }>;
+  };
   const out = new Set<string>();
   for (const [path, p] of Object.entries(lock.packages)) {
     if (!path || p.link || !p.version) continue;
@@ -39,8 +41,17 @@ describe("bulwark sbom", () => {
     const r = await cli(["sbom", APP]);
     expect(r.code).toBe(0);
     const bom = JSON.parse(r.stdout);
-    expect(bom).toMatchObject({ bomFormat: "CycloneDX", specVersion: "1.7", serialNumber: expect.stringMatching(/^urn:uuid:/) });
-    const found = new Set<string>(bom.components.map((c: { group?: string; name: string; version: string }) => `${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`));
+    expect(bom).toMatchObject({
+      bomFormat: "CycloneDX",
+      specVersion: "1.7",
+      serialNumber: expect.stringMatching(/^urn:uuid:/),
+    });
+    const found = new Set<string>(
+      bom.components.map(
+        (c: { group?: string; name: string; version: string }) =>
+          `${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`,
+      ),
+    );
     expect(found).toEqual(npmLockSet(join(APP, "package-lock.json")));
     expect(bom.dependencies.length).toBeGreaterThan(10);
     expect(r.stderr).toMatch(/\d+ components/);
@@ -70,7 +81,10 @@ describe("bulwark sbom", () => {
   it("fails with a located INPUT_INVALID for a broken SBOM and FILE_NOT_FOUND for a missing target", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bulwark-sbom-"));
     const bad = join(dir, "bad.cdx.json");
-    writeFileSync(bad, JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.6", components: [{ type: "library" }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.6", components: [{ type: "library" }] }),
+    );
     const r = await cli(["sbom", bad]);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/bad\.cdx\.json.*components\[0\].*\[INPUT_INVALID\]/);
@@ -84,7 +98,7 @@ describe("bulwark sbom", () => {
   it("reports parser problems as issues and still writes the SBOM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bulwark-sbom-"));
     writeFileSync(join(dir, "requirements.txt"), "requests==2.32.3\nflask==\n");
-    writeFileSync(join(dir, "Cargo.lock"), "[[package]]\nname = \"x\"\nversion = \n");
+    writeFileSync(join(dir, "Cargo.lock"), '[[package]]\nname = "x"\nversion = \n');
     const r = await cli(["sbom", dir]);
     expect(r.code).toBe(0);
     const bom = JSON.parse(r.stdout);
@@ -107,7 +121,10 @@ describe("bulwark sbom", () => {
         .map((c: { name: string; version: string }) => `${c.name}@${c.version}`)
         .sort();
       expect(debs).toEqual(truth);
-      expect(bom.components.find((c: { type: string }) => c.type === "operating-system")).toMatchObject({ name: "debian", version: "12" });
+      expect(bom.components.find((c: { type: string }) => c.type === "operating-system")).toMatchObject({
+        name: "debian",
+        version: "12",
+      });
       expect(bom.metadata.component.type).toBe("container");
       expect(JSON.stringify(bom)).toContain("distro=debian-12");
     });
