@@ -20,7 +20,7 @@ const OUT = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
 
 function hyperfine(commands, { runs = 10, warmup = 2, cwd = ROOT } = {}) {
   const json = join(OUT, `hf-${Date.now()}.json`);
-  const args = ["--style", "none", "--runs", String(runs), "--warmup", String(warmup), "--export-json", json];
+  const args = ["--style", "none", "--ignore-failure", "--runs", String(runs), "--warmup", String(warmup), "--export-json", json];
   for (const [name, cmd] of commands) args.push("-n", name, cmd);
   execFileSync("hyperfine", args, {
     cwd,
@@ -45,20 +45,32 @@ function peakMemoryMiB(cmd, cwd = ROOT) {
   return m ? Number(m[1]) / 1024 : undefined;
 }
 
-/** name@version set of a CycloneDX JSON file (nested components flattened, the root excluded). */
+/**
+ * name@version set of a CycloneDX JSON file (nested components flattened, the root and the OS
+ * excluded), keyed from the purl so that tools naming OS packages differently (`debian/bash`) compare
+ * equal: npm keeps its scope (`@types/node`), OS packages use the bare name.
+ */
 function cdxSet(file) {
   if (!existsSync(file)) return undefined;
   const bom = JSON.parse(readFileSync(file, "utf8"));
   const out = new Set();
   const walk = (cs) => {
     for (const c of cs ?? []) {
-      if (c.type !== "operating-system" && c.version)
-        out.add(`${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`);
+      if (c.type !== "operating-system" && c.version) out.add(keyOf(c));
       walk(c.components);
     }
   };
   walk(bom.components);
   return out;
+}
+
+function keyOf(c) {
+  const m = /^pkg:([^/]+)\/(.+?)@([^?#]+)/.exec(c.purl ?? "");
+  if (!m) return `${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`;
+  const [, type, path, version] = m;
+  const parts = path.split("/").map(decodeURIComponent);
+  const name = type === "npm" ? parts.join("/") : parts.at(-1);
+  return `${name}@${decodeURIComponent(version)}`;
 }
 
 function npmGroundTruth() {
@@ -109,7 +121,7 @@ export function runNpm() {
     ["bulwark", `node ${CLI} sbom ${PROJECT} -q -o ${files.bulwark}`],
     [
       "cyclonedx-npm",
-      `cd ${PROJECT} && node ${PEERS}/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js --output-file ${files.cyclonedxNpm} --omit= 2>/dev/null`,
+      `cd ${PROJECT} && node ${PEERS}/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js --output-file ${files.cyclonedxNpm} 2>/dev/null`,
     ],
     [
       "cdxgen",
@@ -136,45 +148,31 @@ export function runNpm() {
 }
 
 export function runImage() {
-  const image = join(FIXTURES, "debian-image.oci.tar");
   const truthFile = join(FIXTURES, "debian-rootfs.dpkg-query.tsv");
-  if (!existsSync(image) || !existsSync(truthFile) || !existsSync(PEERS)) {
-    console.log(
-      "bench/sbom image: inputs missing; build the Debian fixtures (scripts/fixtures) and run `node bench/prepare-sbom.mjs`",
-    );
+  const docker = join(FIXTURES, "debian-image.docker.tar");
+  const layout = join(FIXTURES, "debian-image.oci");
+  if (!existsSync(docker) || !existsSync(layout) || !existsSync(truthFile) || !existsSync(PEERS)) {
+    console.log("bench/sbom image: inputs missing; build the Debian fixtures (scripts/fixtures) and run `node bench/prepare-sbom.mjs`");
     return undefined;
   }
   const truth = new Set(
     readFileSync(truthFile, "utf8")
       .trim()
       .split("\n")
-      .map((l) => {
-        const [n, v] = l.split("\t");
-        return `${n}@${v}`;
-      }),
+      .map((l) => l.split("\t").slice(0, 2).join("@")),
   );
-  const files = {
-    bulwark: join(OUT, "img-bulwark.json"),
-    cdxgen: join(OUT, "img-cdxgen.json"),
-    trivy: join(OUT, "img-trivy.json"),
-  };
+  const f = (n) => join(OUT, `img-${n}.json`);
+  // The same image as gzip-layered OCI layout (as pulled from a registry) and as a docker-save archive.
   const cmds = [
-    ["bulwark", `node ${CLI} sbom ${image} -q -o ${files.bulwark}`],
-    [
-      "trivy",
-      `${TRIVY} image --input ${image} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${files.trivy} --quiet`,
-    ],
-    [
-      "cdxgen",
-      `FETCH_LICENSE=false node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t docker -o ${files.cdxgen} ${image} >/dev/null 2>&1`,
-    ],
+    ["bulwark (OCI layout)", `node ${CLI} sbom ${layout} -q -o ${f("bulwark-oci")}`],
+    ["trivy (OCI layout)", `${TRIVY} image --input ${layout} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-oci")} --quiet`],
+    ["bulwark (docker archive)", `node ${CLI} sbom ${docker} -q -o ${f("bulwark-docker")}`],
+    ["trivy (docker archive)", `${TRIVY} image --input ${docker} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-docker")} --quiet`],
+    ["cdxgen (docker archive)", `FETCH_LICENSE=false node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t docker -o ${f("cdxgen-docker")} ${docker} >/dev/null 2>&1`],
   ];
+  const files = { "bulwark (OCI layout)": f("bulwark-oci"), "trivy (OCI layout)": f("trivy-oci"), "bulwark (docker archive)": f("bulwark-docker"), "trivy (docker archive)": f("trivy-docker"), "cdxgen (docker archive)": f("cdxgen-docker") };
   const times = hyperfine(cmds, { runs: 5, warmup: 1 });
-  const rows = times.map((t) => ({
-    ...t,
-    peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]),
-    components: compare(cdxSet(files[t.name]), truth),
-  }));
+  const rows = times.map((t) => ({ ...t, peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]), components: compare(cdxSet(files[t.name]), truth) }));
   return { truth: truth.size, rows };
 }
 

@@ -12,7 +12,6 @@ import {
 import type { CatalogContext, Cataloger } from "./cataloger.js";
 import { CATALOGERS } from "./catalogers/index.js";
 import { osReleasePaths, readOsRelease } from "./catalogers/os/index.js";
-import { detectImageTarget, openImageSource } from "./image/index.js";
 import { contentUuid, type FoundBatch, mergePackages } from "./merge.js";
 import type { CatalogIssue, Distro } from "./model.js";
 import type { FileEntry, FileSource } from "./source.js";
@@ -40,6 +39,10 @@ export async function detectTarget(target: string): Promise<TargetKind> {
   const st = await stat(target).catch((e: unknown) => {
     throw new BulwarkError("FILE_NOT_FOUND", `SBOM target not found: ${target}`, { cause: e });
   });
+  // The image reader (tar, gzip, zstd) is loaded only when the target may be an image.
+  if (st.isDirectory() && !(await stat(`${target}/oci-layout`).catch(() => undefined))) return "directory";
+  if (st.isFile() && /\.(json|lock|ya?ml|toml|txt|mod|sum|gradle|lockfile|jar|war|ear)$/i.test(target)) return "file";
+  const { detectImageTarget } = await import("./image/index.js");
   if (await detectImageTarget(target)) return "image";
   return st.isDirectory() ? "directory" : "file";
 }
@@ -212,6 +215,7 @@ async function openSource(
       return { source, name: basename(target), issues: [] };
     }
     case "image": {
+      const { openImageSource } = await import("./image/index.js");
       const source = await openImageSource(resolve(target), {
         want,
         ...common,

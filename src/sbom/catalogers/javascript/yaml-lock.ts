@@ -1,4 +1,7 @@
-import { isMap, isScalar, LineCounter, type Pair, parseAllDocuments, type YAMLMap } from "yaml";
+import type { Pair, YAMLMap } from "yaml";
+import { lazyRequire } from "../../../core/index.js";
+
+const yaml = lazyRequire<typeof import("yaml")>("yaml");
 import type { Limits } from "../../../core/index.js";
 import type { Position } from "./shared.js";
 
@@ -21,12 +24,13 @@ export type LockYaml =
  * project's. Never throws.
  */
 export function parseLockYaml(text: string, limits: Limits): LockYaml {
+  const { isMap, isScalar, LineCounter, parseAllDocuments } = yaml();
   const lines = new LineCounter();
   const at = (offset: number): Position => {
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let docs: ReturnType<typeof import("yaml").parseAllDocuments>;
   try {
     docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   } catch (e) {

@@ -1,4 +1,3 @@
-import { parseSyml } from "@yarnpkg/parsers";
 import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
@@ -22,6 +21,9 @@ import {
   splitAt,
   tarballSha1,
 } from "./shared.js";
+import { lazyRequire } from "../../../core/index.js";
+
+const yarnParsers = lazyRequire<typeof import("@yarnpkg/parsers")>("@yarnpkg/parsers");
 
 const NAME = "javascript/yarn-lock";
 
@@ -59,7 +61,7 @@ async function catalogYarnLock(entry: FileEntry, ctx: CatalogContext): Promise<C
   if (text === undefined) return issues.result([]);
   let doc: unknown;
   try {
-    doc = parseSyml(text);
+    doc = yarnParsers().parseSyml(text);
   } catch (e) {
     const message = e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e);
     issues.add(`invalid yarn.lock: ${message}`, symlErrorPosition(e));
