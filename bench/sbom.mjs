@@ -20,7 +20,17 @@ const OUT = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
 
 function hyperfine(commands, { runs = 10, warmup = 2, cwd = ROOT } = {}) {
   const json = join(OUT, `hf-${Date.now()}.json`);
-  const args = ["--style", "none", "--ignore-failure", "--runs", String(runs), "--warmup", String(warmup), "--export-json", json];
+  const args = [
+    "--style",
+    "none",
+    "--ignore-failure",
+    "--runs",
+    String(runs),
+    "--warmup",
+    String(warmup),
+    "--export-json",
+    json,
+  ];
   for (const [name, cmd] of commands) args.push("-n", name, cmd);
   execFileSync("hyperfine", args, {
     cwd,
@@ -152,7 +162,9 @@ export function runImage() {
   const docker = join(FIXTURES, "debian-image.docker.tar");
   const layout = join(FIXTURES, "debian-image.oci");
   if (!existsSync(docker) || !existsSync(layout) || !existsSync(truthFile) || !existsSync(PEERS)) {
-    console.log("bench/sbom image: inputs missing; build the Debian fixtures (scripts/fixtures) and run `node bench/prepare-sbom.mjs`");
+    console.log(
+      "bench/sbom image: inputs missing; build the Debian fixtures (scripts/fixtures) and run `node bench/prepare-sbom.mjs`",
+    );
     return undefined;
   }
   const truth = new Set(
@@ -165,14 +177,33 @@ export function runImage() {
   // The same image as gzip-layered OCI layout (as pulled from a registry) and as a docker-save archive.
   const cmds = [
     ["bulwark (OCI layout)", `node ${CLI} sbom ${layout} -q -o ${f("bulwark-oci")}`],
-    ["trivy (OCI layout)", `${TRIVY} image --input ${layout} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-oci")} --quiet`],
+    [
+      "trivy (OCI layout)",
+      `${TRIVY} image --input ${layout} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-oci")} --quiet`,
+    ],
     ["bulwark (docker archive)", `node ${CLI} sbom ${docker} -q -o ${f("bulwark-docker")}`],
-    ["trivy (docker archive)", `${TRIVY} image --input ${docker} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-docker")} --quiet`],
-    ["cdxgen (docker archive)", `FETCH_LICENSE=false node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t docker -o ${f("cdxgen-docker")} ${docker} >/dev/null 2>&1`],
+    [
+      "trivy (docker archive)",
+      `${TRIVY} image --input ${docker} --offline-scan --skip-db-update --scanners license --format cyclonedx --output ${f("trivy-docker")} --quiet`,
+    ],
+    [
+      "cdxgen (docker archive)",
+      `FETCH_LICENSE=false node ${PEERS}/@cyclonedx/cdxgen/bin/cdxgen.js -t docker -o ${f("cdxgen-docker")} ${docker} >/dev/null 2>&1`,
+    ],
   ];
-  const files = { "bulwark (OCI layout)": f("bulwark-oci"), "trivy (OCI layout)": f("trivy-oci"), "bulwark (docker archive)": f("bulwark-docker"), "trivy (docker archive)": f("trivy-docker"), "cdxgen (docker archive)": f("cdxgen-docker") };
+  const files = {
+    "bulwark (OCI layout)": f("bulwark-oci"),
+    "trivy (OCI layout)": f("trivy-oci"),
+    "bulwark (docker archive)": f("bulwark-docker"),
+    "trivy (docker archive)": f("trivy-docker"),
+    "cdxgen (docker archive)": f("cdxgen-docker"),
+  };
   const times = hyperfine(cmds, { runs: 5, warmup: 1 });
-  const rows = times.map((t) => ({ ...t, peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]), components: compare(cdxSet(files[t.name]), truth) }));
+  const rows = times.map((t) => ({
+    ...t,
+    peakMiB: peakMemoryMiB(cmds.find(([n]) => n === t.name)[1]),
+    components: compare(cdxSet(files[t.name]), truth),
+  }));
   return { truth: truth.size, rows };
 }
 

@@ -41,7 +41,8 @@ export async function detectTarget(target: string): Promise<TargetKind> {
   });
   // The image reader (tar, gzip, zstd) is loaded only when the target may be an image.
   if (st.isDirectory() && !(await stat(`${target}/oci-layout`).catch(() => undefined))) return "directory";
-  if (st.isFile() && /\.(json|lock|ya?ml|toml|txt|mod|sum|gradle|lockfile|jar|war|ear)$/i.test(target)) return "file";
+  if (st.isFile() && /\.(json|lock|ya?ml|toml|txt|mod|sum|gradle|lockfile|jar|war|ear)$/i.test(target))
+    return "file";
   const { detectImageTarget } = await import("./image/index.js");
   if (await detectImageTarget(target)) return "image";
   return st.isDirectory() ? "directory" : "file";
