@@ -18,8 +18,8 @@ if (!only || only === "policy") {
   results.policy = { rows, cel };
 }
 
-if (!only || only === "sbom") {
-  const npm = sbom.runNpm();
+if (!only || only === "sbom" || only === "sbom-image") {
+  const npm = only === "sbom-image" ? undefined : sbom.runNpm();
   sbom.print("npm project", npm);
   const image = sbom.runImage();
   sbom.print("Debian image", image);

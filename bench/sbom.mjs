@@ -75,12 +75,15 @@ function cdxSet(file) {
 }
 
 function keyOf(c) {
-  const m = /^pkg:([^/]+)\/(.+?)@([^?#]+)/.exec(c.purl ?? "");
+  const m = /^pkg:([^/]+)\/(.+?)@([^?#]+)(?:\?([^#]*))?/.exec(c.purl ?? "");
   if (!m) return `${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`;
-  const [, type, path, version] = m;
+  const [, type, path, version, query] = m;
   const parts = path.split("/").map(decodeURIComponent);
   const name = type === "npm" ? parts.join("/") : parts.at(-1);
-  return `${name}@${decodeURIComponent(version)}`;
+  // Some tools put a Debian/RPM epoch in the `epoch` qualifier (purl spec), others in the version.
+  const epoch = new URLSearchParams(query ?? "").get("epoch");
+  const v = decodeURIComponent(version);
+  return `${name}@${epoch && !v.startsWith(`${epoch}:`) ? `${epoch}:${v}` : v}`;
 }
 
 function npmGroundTruth() {
