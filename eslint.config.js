@@ -13,6 +13,7 @@ export default tseslint.config(
         console: "readonly",
         Buffer: "readonly",
         URL: "readonly",
+        URLSearchParams: "readonly",
         performance: "readonly",
       },
     },

@@ -2,30 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
-import type { CliIO } from "../../src/cli/runtime.js";
+import { cli, ROOT } from "../support/cli.js";
 
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SHOP = join(ROOT, "examples/shop");
-
-async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; isTTY?: boolean } = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: options.isTTY ?? false,
-    env: { SOURCE_DATE_EPOCH: "1795000000", ...options.env },
-    cwd: options.cwd ?? ROOT,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
 
 function tmp(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "bulwark-cli-"));

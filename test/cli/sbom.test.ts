@@ -2,26 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
-import type { CliIO } from "../../src/cli/runtime.js";
+import { cli, ROOT } from "../support/cli.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const APP = join(ROOT, "examples/shop/app");
 const FIXTURES = process.env.BULWARK_FIXTURES_DIR ?? join(ROOT, ".cache/fixtures");
 const IMAGE = join(FIXTURES, "debian-image.oci.tar");
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { SOURCE_DATE_EPOCH: "1795000000", ...env },
-    cwd: ROOT,
-  };
-  return { code: await runCli(args, io), stdout, stderr };
-}
 
 function npmLockSet(lockPath: string): Set<string> {
   const lock = JSON.parse(readFileSync(lockPath, "utf8")) as {

@@ -1,32 +1,15 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { dotnetCatalogers, packagesLockCataloger, parsePackagesLock } from "./index.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const FIXTURES = new URL("../../../../test/fixtures/sbom/dotnet/", import.meta.url);
 const fixture = (rel: string): string => readFileSync(new URL(rel, FIXTURES), "utf8");
 
-function memorySource(files: Record<string, string>): FileSource {
-  const get = (path: string): string => {
-    const text = files[path];
-    if (text === undefined) throw new Error(`not in source: ${path}`);
-    return text;
-  };
-  return {
-    kind: "directory",
-    name: "memory",
-    files: () => Object.keys(files).map((path) => ({ path, size: Buffer.byteLength(files[path]!) })),
-    read: async (path) => new TextEncoder().encode(get(path)),
-    readText: async (path) => get(path),
-  };
-}
-
 async function catalog(path: string, text: string): Promise<CatalogResult> {
-  const ctx: CatalogContext = { ...createContext(), source: memorySource({ [path]: text }) };
+  const ctx = contextFor(memorySource({ [path]: text }));
   return packagesLockCataloger.catalog({ path, size: Buffer.byteLength(text) }, ctx);
 }
 
@@ -128,7 +111,7 @@ describe("dotnet/packages-lock", () => {
   });
 
   it("reports an unreadable file as an issue", async () => {
-    const ctx: CatalogContext = { ...createContext(), source: memorySource({}) };
+    const ctx = contextFor(memorySource({}));
     const r = await packagesLockCataloger.catalog({ path: "packages.lock.json", size: 0 }, ctx);
     expect(r.issues?.[0]?.location).toEqual({ file: "packages.lock.json", line: 1, column: 1 });
   });

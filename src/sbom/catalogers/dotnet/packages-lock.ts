@@ -1,10 +1,15 @@
-import { PackageURL } from "packageurl-js";
 import { DEFAULT_LIMITS, type Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-// The located JSON reader is shared with the Composer cataloger (see docs/sbom-other-ecosystems.md).
-import { type JsonPosition, parseLocatedJson } from "../php/json.js";
+import {
+  catalogIssue,
+  catalogText,
+  isRecord,
+  locationOf,
+  parseJsonYamlLocated,
+  purlOrError,
+} from "../shared/index.js";
 
 const NAME = "dotnet/packages-lock";
 
@@ -15,20 +20,8 @@ export const packagesLockCataloger: Cataloger = {
   ecosystem: "NuGet",
   targets: ["directory", "file"],
   applies: (entry) => entry.path === "packages.lock.json" || entry.path.endsWith("/packages.lock.json"),
-  async catalog(entry, ctx) {
-    let text: string;
-    try {
-      text = await ctx.source.readText(entry.path);
-    } catch (e) {
-      return {
-        packages: [],
-        issues: [
-          issueAt(entry, `cannot read packages.lock.json: ${(e as Error).message}`, { line: 1, column: 1 }),
-        ],
-      };
-    }
-    return parsePackagesLock(text, entry, ctx.limits);
-  },
+  catalog: (entry, ctx) =>
+    catalogText(NAME, "packages.lock.json", entry, ctx, (text) => parsePackagesLock(text, entry, ctx.limits)),
 };
 
 /** The lockfile's dependency types; `Project` entries are the solution's own projects and carry no version. */
@@ -68,30 +61,33 @@ export function parsePackagesLock(
   entry: Pick<FileEntry, "path" | "layer">,
   limits: Limits = DEFAULT_LIMITS,
 ): CatalogResult {
-  const parsed = parseLocatedJson(text, limits);
+  const parsed = parseJsonYamlLocated(text, limits);
   if (!parsed.ok)
-    return { packages: [], issues: [issueAt(entry, `invalid JSON: ${parsed.message}`, parsed.position)] };
+    return {
+      packages: [],
+      issues: [catalogIssue(NAME, entry, `invalid JSON: ${parsed.message}`, parsed.position)],
+    };
   const issues: CatalogIssue[] = [];
   const at = (path: readonly (string | number)[], message: string): void => {
-    issues.push(issueAt(entry, message, parsed.locate(path)));
+    issues.push(catalogIssue(NAME, entry, message, parsed.locate(path)));
   };
   const root = parsed.value;
-  if (!isObject(root) || !isObject(root.dependencies)) {
-    at(isObject(root) ? ["dependencies"] : [], 'packages.lock.json has no "dependencies" object');
+  if (!isRecord(root) || !isRecord(root.dependencies)) {
+    at(isRecord(root) ? ["dependencies"] : [], 'packages.lock.json has no "dependencies" object');
     return { packages: [], issues };
   }
 
   // Pass 1: every framework's resolutions, by lowercase id.
   const frameworks = new Map<string, Map<string, Resolution>>();
   for (const [framework, deps] of Object.entries(root.dependencies)) {
-    if (!isObject(deps)) {
+    if (!isRecord(deps)) {
       at(["dependencies", framework], `target "${framework}" is not an object`);
       continue;
     }
     const resolutions = new Map<string, Resolution>();
     for (const [name, raw] of Object.entries(deps)) {
       const path = ["dependencies", framework, name];
-      if (!isObject(raw)) {
+      if (!isRecord(raw)) {
         at(path, `${name} (${framework}) is not an object`);
         continue;
       }
@@ -133,9 +129,9 @@ export function parsePackagesLock(
       m.frameworks.add(framework);
       if (r.type) m.types.add(r.type);
       const deps = r.raw.dependencies;
-      if (deps !== undefined && !isObject(deps))
+      if (deps !== undefined && !isRecord(deps))
         at([...r.path, "dependencies"], `${r.name} (${framework}): "dependencies" is not an object`);
-      for (const dep of Object.keys(isObject(deps) ? deps : {})) {
+      for (const dep of Object.keys(isRecord(deps) ? deps : {})) {
         const target = resolutions.get(dep.toLowerCase()) ?? base?.get(dep.toLowerCase());
         const targetKey = target && keyOf(target);
         if (targetKey && targetKey !== key) m.dependsOn.add(targetKey);
@@ -145,13 +141,12 @@ export function parsePackagesLock(
 
   const packages: FoundPackage[] = [];
   for (const m of merged.values()) {
-    let purl: string;
-    try {
-      purl = new PackageURL("nuget", undefined, m.name, m.version, undefined, undefined).toString();
-    } catch (e) {
-      at(m.path, `${m.name}: cannot build a package URL: ${(e as Error).message}`);
+    const built = purlOrError("nuget", undefined, m.name, m.version, undefined, undefined);
+    if ("error" in built) {
+      at(m.path, `${m.name}: cannot build a package URL: ${built.error}`);
       continue;
     }
+    const { purl } = built;
     packages.push({
       ref: m.key,
       name: m.name,
@@ -160,7 +155,7 @@ export function parsePackagesLock(
       ecosystem: "NuGet",
       type: "library",
       ...(m.hashes.length ? { hashes: m.hashes } : {}),
-      locations: [{ path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) }],
+      locations: [locationOf(entry)],
       ...(m.dependsOn.size ? { dependsOn: [...m.dependsOn].sort() } : {}),
       properties: {
         "nuget:targetFrameworks": [...m.frameworks].sort().join(","),
@@ -187,21 +182,4 @@ function contentHash(
     return undefined;
   }
   return { alg: "SHA-512", content: bytes.toString("hex") };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function issueAt(entry: Pick<FileEntry, "path" | "layer">, message: string, pos: JsonPosition): CatalogIssue {
-  return {
-    cataloger: NAME,
-    message,
-    location: {
-      file: entry.path,
-      line: pos.line,
-      column: pos.column,
-      ...(entry.layer ? { layer: entry.layer } : {}),
-    },
-  };
 }

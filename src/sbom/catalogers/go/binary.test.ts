@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CatalogResult, FoundPackage } from "../../model.js";
-import { catalogAll, contextFor, fixtureDir, fixtureSource, memorySource } from "../python/fixture-source.js";
+import {
+  catalogAll,
+  contextFor,
+  fixtureDir,
+  fixtureSource,
+  memorySource,
+} from "../../../../test/support/file-source.js";
 import { catalogGoBinary, goBinaryCataloger, isCandidatePath, stdlibVersion } from "./binary.js";
 import { BUILDINFO_MAGIC, readBuildInfo } from "./buildinfo.js";
 

@@ -3,17 +3,8 @@ import type { CatalogIssue, CatalogResult, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
 import { readBuildInfo } from "./buildinfo.js";
 import { type GoModule, parseModInfo } from "./modinfo.js";
-import {
-  basename,
-  DEVEL,
-  errorMessage,
-  finish,
-  GO,
-  golangPurl,
-  isLocalPath,
-  issueFactory,
-  locationOf,
-} from "./shared.js";
+import { basename, errorMessage, issueFactory, locationOf } from "../shared/index.js";
+import { DEVEL, finish, GO, golangPurl, isLocalPath } from "./shared.js";
 
 const NAME = "go/binary";
 

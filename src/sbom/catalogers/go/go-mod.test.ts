@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FoundPackage } from "../../model.js";
-import { catalogAll, contextFor, fixtureDir, fixtureSource, memorySource } from "../python/fixture-source.js";
+import {
+  catalogAll,
+  contextFor,
+  fixtureDir,
+  fixtureSource,
+  memorySource,
+} from "../../../../test/support/file-source.js";
 import { goModCataloger, parseGoMod } from "./go-mod.js";
 
 const run = async (...dir: string[]) => catalogAll(goModCataloger, fixtureSource(fixtureDir("go", ...dir)));

@@ -1,19 +1,8 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import {
-  basename,
-  DEVEL,
-  dirname,
-  errorMessage,
-  finish,
-  GO,
-  golangPurl,
-  isLocalPath,
-  isModuleVersion,
-  issueFactory,
-  locationOf,
-} from "./shared.js";
+import { basename, dirname, errorMessage, issueFactory, locationOf } from "../shared/index.js";
+import { DEVEL, finish, GO, golangPurl, isLocalPath, isModuleVersion } from "./shared.js";
 
 const NAME = "go/go-mod";
 

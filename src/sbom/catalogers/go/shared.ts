@@ -1,6 +1,5 @@
-import { PackageURL } from "packageurl-js";
-import type { CatalogIssue, FoundPackage, PackageLocation } from "../../model.js";
-import type { FileEntry } from "../../source.js";
+import type { FoundPackage } from "../../model.js";
+import { tryPurl } from "../shared/index.js";
 
 export const GO = "Go";
 
@@ -15,11 +14,7 @@ export function golangPurl(modulePath: string, version: string | undefined): str
   const name = modulePath.slice(slash + 1);
   if (name === "") return undefined;
   const v = version === undefined || version === DEVEL ? undefined : version;
-  try {
-    return new PackageURL("golang", namespace, name, v).toString();
-  } catch {
-    return undefined;
-  }
+  return tryPurl("golang", namespace, name, v);
 }
 
 /** The version Go gives a main module built from a source tree rather than a module version. */
@@ -35,42 +30,10 @@ export function isLocalPath(path: string): boolean {
   return /^(?:\.{1,2}(?:\/|\\|$)|\/|[A-Za-z]:[\\/])/.test(path);
 }
 
-export function locationOf(entry: FileEntry): PackageLocation {
-  return entry.layer === undefined ? { path: entry.path } : { path: entry.path, layer: entry.layer };
-}
-
-/** Builds located issues for one file. */
-export function issueFactory(cataloger: string, entry: FileEntry) {
-  return (message: string, line?: number, column?: number): CatalogIssue => ({
-    cataloger,
-    message,
-    location: {
-      file: entry.path,
-      ...(line === undefined ? {} : { line }),
-      ...(column === undefined ? {} : { column }),
-      ...(entry.layer === undefined ? {} : { layer: entry.layer }),
-    },
-  });
-}
-
-export function basename(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? path : path.slice(i + 1);
-}
-
-export function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
-}
-
 /** Drops empty optional lists and property maps. */
 export function finish(pkg: FoundPackage): FoundPackage {
   const out: { -readonly [K in keyof FoundPackage]: FoundPackage[K] } = { ...pkg };
   if (out.dependsOn?.length === 0) delete out.dependsOn;
   if (out.properties && Object.keys(out.properties).length === 0) delete out.properties;
   return out;
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

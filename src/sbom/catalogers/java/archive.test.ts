@@ -2,11 +2,9 @@ import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext } from "../../cataloger.js";
 import type { CatalogResult, FoundPackage } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { catalogJavaArchive, javaArchiveCataloger, javaCatalogers } from "./index.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const JARS = new URL("../../../../test/fixtures/sbom/java/jars/", import.meta.url);
 const jar = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, JARS)));
@@ -18,21 +16,6 @@ const SHA1 = {
   mathutil: "fcb97fc3576966b028e9754a6b50ba52eba4446d",
   web: "2ddf00a75557ee781415b5a4d48eb9ece7f3e144",
 };
-
-function memorySource(files: Record<string, Uint8Array>): FileSource {
-  const get = (path: string): Uint8Array => {
-    const bytes = files[path];
-    if (bytes === undefined) throw new Error(`not in source: ${path}`);
-    return bytes;
-  };
-  return {
-    kind: "image",
-    name: "memory",
-    files: () => Object.keys(files).map((path) => ({ path, size: files[path]!.length })),
-    read: async (path) => get(path),
-    readText: async (path) => new TextDecoder().decode(get(path)),
-  };
-}
 
 const summary = (r: CatalogResult): string[] =>
   r.packages.map((p) => `${p.locations[0]!.path} ${p.name}@${p.version}`).sort();
@@ -66,10 +49,7 @@ describe("java/archive", () => {
   });
 
   it("reads a jar's pom.properties and hashes the archive with SHA-1", async () => {
-    const ctx: CatalogContext = {
-      ...createContext(),
-      source: memorySource({ "libs/greeter-1.0.0.jar": jar("greeter-1.0.0.jar") }),
-    };
+    const ctx = contextFor(memorySource({ "libs/greeter-1.0.0.jar": jar("greeter-1.0.0.jar") }, "image"));
     const r = await javaArchiveCataloger.catalog(
       { path: "libs/greeter-1.0.0.jar", size: 1904, layer: "sha256:aa" },
       ctx,
@@ -316,7 +296,7 @@ describe("java/archive", () => {
   });
 
   it("reports an unreadable file as an issue", async () => {
-    const ctx: CatalogContext = { ...createContext(), source: memorySource({}) };
+    const ctx = contextFor(memorySource({}, "image"));
     const r = await javaArchiveCataloger.catalog({ path: "a.jar", size: 0 }, ctx);
     expect(r.issues?.[0]).toMatchObject({ cataloger: "java/archive", location: { file: "a.jar" } });
   });

@@ -1,9 +1,11 @@
-import { PackageURL } from "packageurl-js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
 
 const NAME = "java/gradle-lockfile";
+const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>
+  catalogIssue(NAME, entry, message, { line, column });
 
 /** Gradle 7+ writes one `gradle.lockfile` per project (plus `buildscript-` / `settings-` variants). */
 const SINGLE_FILE = /(?:^|\/)(?:(?:buildscript|settings)-)?gradle\.lockfile$/;
@@ -17,18 +19,8 @@ export const gradleLockfileCataloger: Cataloger = {
   ecosystem: "Maven",
   targets: ["directory", "file"],
   applies: (entry) => SINGLE_FILE.test(entry.path) || PER_CONFIGURATION.test(entry.path),
-  async catalog(entry, ctx) {
-    let text: string;
-    try {
-      text = await ctx.source.readText(entry.path);
-    } catch (e) {
-      return {
-        packages: [],
-        issues: [issueAt(entry, `cannot read lockfile: ${(e as Error).message}`, 1, 1)],
-      };
-    }
-    return parseGradleLockfile(text, entry);
-  },
+  catalog: (entry, ctx) =>
+    catalogText(NAME, "lockfile", entry, ctx, (text) => parseGradleLockfile(text, entry)),
 };
 
 /**
@@ -108,15 +100,12 @@ export function parseGradleLockfile(text: string, entry: Pick<FileEntry, "path" 
 
   const packages: FoundPackage[] = [];
   for (const [coordinates, d] of found) {
-    let purl: string;
-    try {
-      purl = new PackageURL("maven", d.group, d.artifact, d.version, undefined, undefined).toString();
-    } catch (e) {
-      issues.push(
-        issueAt(entry, `${coordinates}: cannot build a package URL: ${(e as Error).message}`, d.line, 1),
-      );
+    const built = purlOrError("maven", d.group, d.artifact, d.version, undefined, undefined);
+    if ("error" in built) {
+      issues.push(issueAt(entry, `${coordinates}: cannot build a package URL: ${built.error}`, d.line, 1));
       continue;
     }
+    const { purl } = built;
     const configurations = [...d.configurations].sort();
     const testOnly = configurations.length > 0 && configurations.every((c) => TEST_CONFIGURATION.test(c));
     packages.push({
@@ -127,22 +116,9 @@ export function parseGradleLockfile(text: string, entry: Pick<FileEntry, "path" 
       ecosystem: "Maven",
       type: "library",
       scope: testOnly ? "dev" : "required",
-      locations: [{ path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) }],
+      locations: [locationOf(entry)],
       ...(configurations.length ? { properties: { "gradle:configurations": configurations.join(",") } } : {}),
     });
   }
   return issues.length ? { packages, issues } : { packages };
-}
-
-function issueAt(
-  entry: Pick<FileEntry, "path" | "layer">,
-  message: string,
-  line: number,
-  column: number,
-): CatalogIssue {
-  return {
-    cataloger: NAME,
-    message,
-    location: { file: entry.path, line, column, ...(entry.layer ? { layer: entry.layer } : {}) },
-  };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { catalogText } from "./fixture-source.js";
+import { catalogText } from "../../../../test/support/javascript-fixtures.js";
 import * as javascript from "./index.js";
 
 const { javascriptCatalogers } = javascript;

@@ -1,15 +1,7 @@
 import type { CatalogContext } from "../../cataloger.js";
 import type { FileEntry } from "../../source.js";
-import { parseJsonFast } from "./json.js";
-import {
-  type DependencyEdge,
-  dirname,
-  isRecord,
-  type Issues,
-  joinPath,
-  type ScopeRoots,
-  stringEntries,
-} from "./shared.js";
+import { dirname, isRecord, type Issues, joinPath, parseJsonFast } from "../shared/index.js";
+import { type DependencyEdge, type ScopeRoots, stringEntries } from "./shared.js";
 
 /**
  * The `package.json` beside a lockfile, when the source lets us read it (a source only serves

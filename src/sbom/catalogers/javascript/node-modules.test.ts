@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FoundPackage } from "../../model.js";
-import { catalogText, contextFor, fixturePath, fixtureSource } from "./fixture-source.js";
+import {
+  catalogText,
+  contextFor,
+  fixturePath,
+  fixtureSource,
+} from "../../../../test/support/javascript-fixtures.js";
 import { installedFolderName, javascriptCatalogers, nodeModulesCataloger } from "./index.js";
 
 /** Every package the cataloger finds in the installed-tree fixture, by path. */
@@ -122,7 +127,7 @@ describe("javascript/node-modules", () => {
     const layered = await nodeModulesCataloger.catalog(
       { path: "node_modules/ms/package.json", size: 40, layer: "sha256:l1" },
       contextFor(
-        (await import("./fixture-source.js")).memorySource({
+        (await import("../../../../test/support/javascript-fixtures.js")).memorySource({
           "node_modules/ms/package.json": '{"name":"ms","version":"2.1.3","license":"MIT"}',
         }),
       ),

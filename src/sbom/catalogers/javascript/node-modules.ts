@@ -1,18 +1,8 @@
 import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { parseJsonFast } from "./json.js";
-import {
-  declaredLicenses,
-  integrityHashes,
-  isPackageName,
-  isRecord,
-  Issues,
-  locationOf,
-  NPM,
-  PackageTable,
-  readEntryText,
-} from "./shared.js";
+import { isRecord, Issues, locationOf, parseJsonFast, readEntryText } from "../shared/index.js";
+import { declaredLicenses, integrityHashes, isPackageName, NPM, PackageTable } from "./shared.js";
 
 const NAME = "javascript/node-modules";
 

@@ -11,7 +11,7 @@ import {
   npmLsPackages,
   readFixture,
   resultEdges,
-} from "./fixture-source.js";
+} from "../../../../test/support/javascript-fixtures.js";
 import { javascriptCatalogers, packageLockCataloger } from "./index.js";
 
 const catalogFixture = (dir: string): Promise<CatalogResult> =>
@@ -227,7 +227,7 @@ describe("javascript/package-lock", () => {
         '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"},"node_modules/b":{}}}';
       const r = await catalogText(packageLockCataloger, entry.path, text);
       expect(r.packages[0]!.locations).toEqual([{ path: "app/package-lock.json" }]);
-      const { memorySource, contextFor } = await import("./fixture-source.js");
+      const { memorySource, contextFor } = await import("../../../../test/support/javascript-fixtures.js");
       const layered = await packageLockCataloger.catalog(
         entry,
         contextFor(memorySource({ [entry.path]: text })),
@@ -344,7 +344,7 @@ describe("javascript/package-lock", () => {
     });
 
     it("a file over the size limit or that cannot be read", async () => {
-      const { memorySource, contextFor } = await import("./fixture-source.js");
+      const { memorySource, contextFor } = await import("../../../../test/support/javascript-fixtures.js");
       const ctx = contextFor(memorySource({}));
       const big = await packageLockCataloger.catalog(
         { path: "package-lock.json", size: ctx.limits.maxFileBytes + 1 },

@@ -1,20 +1,22 @@
 import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { parseJsonFast } from "./json.js";
 import {
   basename,
-  declaredLicenses,
   dirname,
-  insideNodeModules,
-  integrityHashes,
-  isPackageName,
   isRecord,
   Issues,
   locationOf,
+  parseJsonFast,
+  readEntryText,
+} from "../shared/index.js";
+import {
+  declaredLicenses,
+  insideNodeModules,
+  integrityHashes,
+  isPackageName,
   NPM,
   PackageTable,
-  readEntryText,
   splitAt,
 } from "./shared.js";
 

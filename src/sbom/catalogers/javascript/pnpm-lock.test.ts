@@ -12,7 +12,7 @@ import {
   pnpmListPackages,
   readFixture,
   resultEdges,
-} from "./fixture-source.js";
+} from "../../../../test/support/javascript-fixtures.js";
 import { javascriptCatalogers, packageLockCataloger, pnpmLockCataloger } from "./index.js";
 
 const catalogFixture = (dir: string): Promise<CatalogResult> =>

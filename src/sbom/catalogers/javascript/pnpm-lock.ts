@@ -1,19 +1,14 @@
 import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { basename, isRecord, Issues, locationOf, type Position, readEntryText } from "../shared/index.js";
 import {
-  basename,
   type DependencyEdge,
   insideNodeModules,
   integrityHashes,
   isPackageName,
-  isRecord,
-  Issues,
-  locationOf,
   NPM,
   PackageTable,
-  type Position,
-  readEntryText,
   scopesFromRoots,
   splitAt,
 } from "./shared.js";

@@ -1,42 +1,8 @@
-import { PackageURL } from "packageurl-js";
-import type { CatalogContext } from "../../cataloger.js";
-import type {
-  CatalogIssue,
-  FoundPackage,
-  PackageHash,
-  PackageLocation,
-  PackageScope,
-  PackageType,
-} from "../../model.js";
-import type { FileEntry } from "../../source.js";
+import type { FoundPackage, PackageHash, PackageLocation, PackageScope, PackageType } from "../../model.js";
+import { compareText, isRecord, tryPurl } from "../shared/index.js";
 
 /** OSV ecosystem (and purl type) of everything these catalogers find. */
 export const NPM = "npm";
-
-/** 1-based line and column, as issues report them. */
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function basename(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? path : path.slice(i + 1);
-}
-
-export function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
-}
-
-/** `a/b` + `package.json` → `a/b/package.json`; the root directory is the empty string. */
-export function joinPath(dir: string, name: string): string {
-  return dir === "" ? name : `${dir}/${name}`;
-}
 
 /**
  * True when a path has a `node_modules` folder in it. A lockfile there belongs to an installed
@@ -79,11 +45,7 @@ export function npmPurl(name: string, version: string): string | undefined {
   const slash = name.startsWith("@") ? name.indexOf("/") : -1;
   const namespace = slash > 0 ? name.slice(0, slash) : undefined;
   const local = slash > 0 ? name.slice(slash + 1) : name;
-  try {
-    return new PackageURL(NPM, namespace, local, version).toString();
-  } catch {
-    return undefined;
-  }
+  return tryPurl(NPM, namespace, local, version);
 }
 
 const SRI = {
@@ -133,79 +95,6 @@ export function declaredLicenses(license: unknown, licenses?: unknown): string[]
   add(license);
   if (Array.isArray(licenses)) for (const l of licenses) add(l);
   return out;
-}
-
-export function locationOf(entry: FileEntry): PackageLocation {
-  return entry.layer === undefined ? { path: entry.path } : { path: entry.path, layer: entry.layer };
-}
-
-/** Collects located issues for one file. */
-export class Issues {
-  readonly list: CatalogIssue[] = [];
-
-  constructor(
-    private readonly cataloger: string,
-    private readonly entry: FileEntry,
-  ) {}
-
-  add(message: string, at?: Position, file?: string): void {
-    this.list.push({
-      cataloger: this.cataloger,
-      message,
-      location: {
-        file: file ?? this.entry.path,
-        ...(at === undefined ? {} : { line: at.line, column: at.column }),
-        ...(this.entry.layer === undefined ? {} : { layer: this.entry.layer }),
-      },
-    });
-  }
-
-  /** `{issues}` when there are any, else nothing: a clean file reports no `issues` key. */
-  result(packages: readonly FoundPackage[]): { packages: readonly FoundPackage[]; issues?: CatalogIssue[] } {
-    return this.list.length ? { packages, issues: this.list } : { packages };
-  }
-}
-
-/** Reads the cataloged file, turning limits and read failures into issues. */
-export async function readEntryText(
-  entry: FileEntry,
-  ctx: CatalogContext,
-  issues: Issues,
-): Promise<string | undefined> {
-  if (entry.size > ctx.limits.maxFileBytes) {
-    issues.add(`file is ${entry.size} bytes, more than the limit of ${ctx.limits.maxFileBytes}`);
-    return undefined;
-  }
-  try {
-    return await ctx.source.readText(entry.path);
-  } catch (e) {
-    issues.add(`cannot read the file: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  }
-}
-
-/** Line starts of a text, for turning offsets into positions in O(log n). */
-export class LineIndex {
-  private starts: number[] | undefined;
-
-  constructor(private readonly text: string) {}
-
-  at(offset: number): Position {
-    if (!this.starts) {
-      this.starts = [0];
-      for (let i = this.text.indexOf("\n"); i >= 0; i = this.text.indexOf("\n", i + 1))
-        this.starts.push(i + 1);
-    }
-    const starts = this.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  }
 }
 
 /** Facts about one occurrence of a package; a table merges the occurrences of a name@version. */
@@ -325,10 +214,6 @@ export class PackageTable {
     }
     return out;
   }
-}
-
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A dependency edge between graph nodes (packages, workspaces), for scope computation. */

@@ -3,7 +3,7 @@ import { lazyRequire } from "../../../core/index.js";
 
 const yaml = lazyRequire<typeof import("yaml")>("yaml");
 import type { Limits } from "../../../core/index.js";
-import type { Position } from "./shared.js";
+import type { Position } from "../shared/index.js";
 
 /** The last document of a YAML lockfile, with positions kept for issues. */
 export interface LockDocument {

@@ -12,7 +12,7 @@ import {
   yarnInfoEdges,
   yarnInfoPackages,
   yarnListPackages,
-} from "./fixture-source.js";
+} from "../../../../test/support/javascript-fixtures.js";
 import { javascriptCatalogers, packageLockCataloger, yarnLockCataloger } from "./index.js";
 
 const catalogFixture = (dir: string): Promise<CatalogResult> =>

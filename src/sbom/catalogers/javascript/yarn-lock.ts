@@ -2,21 +2,16 @@ import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
 import { readRootManifest, rootsFromManifest } from "./manifest.js";
+import { basename, isRecord, Issues, locationOf, type Position, readEntryText } from "../shared/index.js";
 import {
   addHash,
   aliasTarget,
-  basename,
   type DependencyEdge,
   insideNodeModules,
   integrityHashes,
   isPackageName,
-  isRecord,
-  Issues,
-  locationOf,
   NPM,
   PackageTable,
-  type Position,
-  readEntryText,
   scopesFromRoots,
   splitAt,
   tarballSha1,

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
 import type { CatalogResult, Distro, FoundPackage } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { decodeChecksum } from "./apk.js";
 import { apkCataloger } from "./index.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const DB = "lib/apk/db/installed";
 const ALPINE: Distro = { id: "alpine", versionId: "3.20.1", prettyName: "Alpine Linux v3.20" };
@@ -15,17 +14,8 @@ const FIXTURE = readFileSync(
 );
 
 function run(text: string, distro: Distro | null = ALPINE): Promise<CatalogResult> {
-  const source: FileSource = {
-    kind: "image",
-    name: "memory",
-    files: () => [{ path: DB, size: text.length }],
-    read: async () => new TextEncoder().encode(text),
-    readText: async () => text,
-  };
-  return apkCataloger.catalog(
-    { path: DB, size: text.length },
-    { ...createContext(), source, ...(distro ? { distro } : {}) },
-  );
+  const source = memorySource({ [DB]: text }, "image");
+  return apkCataloger.catalog({ path: DB, size: text.length }, contextFor(source, distro ?? undefined));
 }
 
 function deps(pkgs: readonly FoundPackage[], name: string): string[] {

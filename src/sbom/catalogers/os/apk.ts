@@ -1,7 +1,8 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { Distro, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { checkAborted, Installed, IssueLog, locationOf, osPurl, splitLines, uniqueRefs } from "./common.js";
+import { Issues, locationOf } from "../shared/index.js";
+import { checkAborted, Installed, osPurl, splitLines, uniqueRefs } from "./common.js";
 import { preview } from "./deb822.js";
 
 const NAME = "os/apk";
@@ -35,21 +36,21 @@ export const apkCataloger: Cataloger = {
   applies: (entry) => entry.path === INSTALLED,
   async catalog(entry, ctx) {
     checkAborted(ctx);
-    const log = new IssueLog(NAME, entry);
+    const log = new Issues(NAME, entry);
     let text: string;
     try {
       text = await ctx.source.readText(entry.path);
     } catch (e) {
-      log.add(`cannot read: ${(e as Error).message}`);
-      return { packages: [], issues: log.issues };
+      log.addAt(`cannot read: ${(e as Error).message}`);
+      return { packages: [], issues: log.list };
     }
     const records = parseInstalled(text, log);
     const packages = link(records, entry, ctx.distro);
-    return { packages, ...(log.issues.length ? { issues: log.issues } : {}) };
+    return { packages, ...(log.list.length ? { issues: log.list } : {}) };
   },
 };
 
-function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
+function parseInstalled(text: string, log: Issues): ApkRecord[] {
   const done: ApkRecord[] = [];
   const seen = new Set<string>();
   let cur: ApkRecord | undefined;
@@ -57,10 +58,10 @@ function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
     if (!cur) return;
     const rec = cur;
     cur = undefined;
-    if (!rec.name) return log.add("stanza without a P: (package name) line", { line: rec.line });
-    if (!rec.version) return log.add(`package ${rec.name}: no V: (version) line`, { line: rec.line });
+    if (!rec.name) return log.addAt("stanza without a P: (package name) line", { line: rec.line });
+    if (!rec.version) return log.addAt(`package ${rec.name}: no V: (version) line`, { line: rec.line });
     if (seen.has(rec.name))
-      return log.add(`package ${rec.name} is listed twice; the first is kept`, { line: rec.line });
+      return log.addAt(`package ${rec.name} is listed twice; the first is kept`, { line: rec.line });
     seen.add(rec.name);
     done.push(rec);
   };
@@ -74,7 +75,7 @@ function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
       continue;
     }
     if (raw.length < 2 || raw[1] !== ":") {
-      log.add(`not a "X:value" line: ${preview(raw)}`, { line: lineNo });
+      log.addAt(`not a "X:value" line: ${preview(raw)}`, { line: lineNo });
       continue;
     }
     cur ??= { ref: `apk:${lineNo}`, line: lineNo, depends: [], provides: [], priority: 0 };
@@ -85,7 +86,7 @@ function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
         break;
       case "V":
         if (setOnce(cur, "version", value, lineNo, log) && !/^[0-9A-Za-z._+~-]+$/.test(value)) {
-          log.add(`unusual version ${preview(value)}`, { line: lineNo });
+          log.addAt(`unusual version ${preview(value)}`, { line: lineNo });
         }
         break;
       case "A":
@@ -106,7 +107,7 @@ function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
       case "C": {
         const hash = decodeChecksum(value);
         if (hash) cur.checksum = hash;
-        else log.add(`unreadable C: checksum ${preview(value)}`, { line: lineNo });
+        else log.addAt(`unreadable C: checksum ${preview(value)}`, { line: lineNo });
         break;
       }
       case "D":
@@ -124,19 +125,13 @@ function parseInstalled(text: string, log: IssueLog): ApkRecord[] {
   return done;
 }
 
-function setOnce(
-  rec: ApkRecord,
-  key: "name" | "version",
-  value: string,
-  line: number,
-  log: IssueLog,
-): boolean {
+function setOnce(rec: ApkRecord, key: "name" | "version", value: string, line: number, log: Issues): boolean {
   if (rec[key] !== undefined) {
-    log.add(`repeated ${key === "name" ? "P:" : "V:"} line in one stanza; the first is kept`, { line });
+    log.addAt(`repeated ${key === "name" ? "P:" : "V:"} line in one stanza; the first is kept`, { line });
     return false;
   }
   if (value === "" || /\s/.test(value)) {
-    log.add(`invalid package ${key} ${preview(value)}`, { line });
+    log.addAt(`invalid package ${key} ${preview(value)}`, { line });
     return false;
   }
   rec[key] = value;

@@ -1,35 +1,6 @@
 import { PackageURL } from "packageurl-js";
 import type { CatalogContext } from "../../cataloger.js";
-import type { CatalogIssue, Distro, PackageLocation } from "../../model.js";
-import type { FileEntry } from "../../source.js";
-
-/** Where a package database was found, as a package location. */
-export function locationOf(entry: FileEntry): PackageLocation {
-  return { path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) };
-}
-
-/** Collects located issues for one file of one cataloger. */
-export class IssueLog {
-  readonly issues: CatalogIssue[] = [];
-
-  constructor(
-    private readonly cataloger: string,
-    private readonly entry: FileEntry,
-  ) {}
-
-  add(message: string, where: { line?: number; path?: string } = {}): void {
-    this.issues.push({
-      cataloger: this.cataloger,
-      message,
-      location: {
-        file: this.entry.path,
-        ...(where.line !== undefined ? { line: where.line } : {}),
-        ...(where.path !== undefined ? { path: where.path } : {}),
-        ...(this.entry.layer ? { layer: this.entry.layer } : {}),
-      },
-    });
-  }
-}
+import type { Distro } from "../../model.js";
 
 /**
  * Builds an OS package purl: the namespace is the distro id (lowercase, as purl requires), the

@@ -1,12 +1,11 @@
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext } from "../../cataloger.js";
 import type { Distro, FoundPackage } from "../../model.js";
-import type { FileEntry, FileSource } from "../../source.js";
+import type { FileSource } from "../../source.js";
 import { dpkgCataloger, osReleasePaths, readOsRelease } from "./index.js";
+import { contextFor, fixtureSource, memorySource } from "../../../../test/support/file-source.js";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 const FIXTURES = join(REPO, "test/fixtures/sbom/os");
@@ -15,60 +14,13 @@ const ROOTFS = join(FIXTURES_DIR, "debian-rootfs");
 const CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
 const BOOKWORM: Distro = { id: "debian", versionId: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" };
 
-/** A minimal FileSource over a directory: regular files only (symlinks are not followed). */
-function dirSource(root: string, want: (path: string) => boolean = () => true): FileSource {
-  const files: FileEntry[] = [];
-  const walk = (dir: string): void => {
-    for (const d of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, d.name);
-      const path = relative(root, full).split(sep).join("/");
-      if (d.isDirectory()) walk(full);
-      else if (d.isFile() && want(path)) files.push({ path, size: lstatSync(full).size });
-    }
-  };
-  walk(root);
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const listed = new Set(files.map((f) => f.path));
-  const read = async (path: string): Promise<Uint8Array> => {
-    if (!listed.has(path)) throw new Error(`not listed: ${path}`);
-    return readFileSync(join(root, path));
-  };
-  return {
-    kind: "rootfs",
-    name: root,
-    files: () => files,
-    read,
-    readText: async (path) => new TextDecoder().decode(await read(path)),
-  };
-}
-
-function memorySource(files: Record<string, string>): FileSource {
-  const entries = Object.keys(files)
-    .sort()
-    .map((path) => ({ path, size: files[path]!.length }));
-  return {
-    kind: "image",
-    name: "memory",
-    files: () => entries,
-    read: async (p) => new TextEncoder().encode(files[p]),
-    readText: async (p) => {
-      if (!(p in files)) throw new Error(`not listed: ${p}`);
-      return files[p]!;
-    },
-  };
-}
-
-function ctxFor(source: FileSource, distro?: Distro): CatalogContext {
-  return { ...createContext(), source, ...(distro ? { distro } : {}) };
-}
-
 /** Runs the cataloger the way the orchestrator does: on every file it applies to. */
 async function catalogAll(source: FileSource, distro?: Distro) {
   const packages: FoundPackage[] = [];
   const issues = [];
   for (const entry of source.files()) {
     if (!dpkgCataloger.applies(entry)) continue;
-    const r = await dpkgCataloger.catalog(entry, ctxFor(source, distro));
+    const r = await dpkgCataloger.catalog(entry, contextFor(source, distro));
     packages.push(...r.packages);
     issues.push(...(r.issues ?? []));
   }
@@ -101,7 +53,11 @@ describe("os/dpkg on a real debootstrap root filesystem", () => {
 
   describe.skipIf(!haveRootfs)("debootstrap --variant=minbase bookworm", () => {
     const load = async () => {
-      const source = dirSource(ROOTFS, (p) => p.startsWith("var/lib/dpkg/") || osReleasePaths.includes(p));
+      const source = fixtureSource(
+        ROOTFS,
+        "rootfs",
+        (p) => p.startsWith("var/lib/dpkg/") || osReleasePaths.includes(p),
+      );
       const distro = await distroOf(source);
       return { distro, ...(await catalogAll(source, distro)) };
     };
@@ -166,7 +122,7 @@ describe("os/dpkg on a real debootstrap root filesystem", () => {
 
 describe("os/dpkg on the committed status fixture", () => {
   const load = (distro: Distro | undefined = BOOKWORM) =>
-    catalogAll(dirSource(join(FIXTURES, "dpkg")), distro);
+    catalogAll(fixtureSource(join(FIXTURES, "dpkg"), "rootfs"), distro);
 
   it("keeps installed and held packages and skips the removed one (config-files)", async () => {
     const { packages, issues } = await load();
@@ -223,7 +179,7 @@ describe("os/dpkg on the committed status fixture", () => {
       "Package: mawk\nStatus: install ok installed",
       "Package: mawk\nStatus: install ok half-configured",
     );
-    const source = memorySource({ "var/lib/dpkg/status": text });
+    const source = memorySource({ "var/lib/dpkg/status": text }, "image");
     const { packages } = await catalogAll(source, BOOKWORM);
     expect(byName(packages).get("mawk")!.properties).toEqual({ "dpkg:status": "half-configured" });
     expect(byName(packages).get("libc6")!.properties).toBeUndefined();
@@ -235,13 +191,13 @@ describe("os/dpkg on the committed status fixture", () => {
       ecosystem: "Ubuntu",
       purl: "pkg:deb/ubuntu/libc6@2.36-9+deb12u14?arch=amd64&distro=ubuntu-24.04",
     });
-    const none = await catalogAll(dirSource(join(FIXTURES, "dpkg")));
+    const none = await catalogAll(fixtureSource(join(FIXTURES, "dpkg"), "rootfs"));
     expect(byName(none.packages).get("libc6")!.purl).toBe("pkg:deb/debian/libc6@2.36-9+deb12u14?arch=amd64");
   });
 });
 
 describe("os/dpkg on a distroless status.d folder", () => {
-  const source = dirSource(join(FIXTURES, "distroless"));
+  const source = fixtureSource(join(FIXTURES, "distroless"), "rootfs");
 
   it("applies to the control files but not to md5sums or dpkg's backup files", () => {
     const applies = (path: string) => dpkgCataloger.applies({ path, size: 1 });
@@ -265,7 +221,7 @@ describe("os/dpkg on a distroless status.d folder", () => {
 
   it("returns the folder once: later files of the folder yield nothing", async () => {
     const later = source.files().find((f) => f.path === "var/lib/dpkg/status.d/libgcc-s1")!;
-    const r = await dpkgCataloger.catalog(later, ctxFor(source, BOOKWORM));
+    const r = await dpkgCataloger.catalog(later, contextFor(source, BOOKWORM));
     expect(r.packages).toEqual([]);
   });
 });
@@ -282,7 +238,10 @@ describe("os/dpkg relationships", () => {
       stanza("tool", "all", "Depends: python3:any, libc6:amd64"),
       stanza("python3", "amd64"),
     ].join("\n\n");
-    const { packages, issues } = await catalogAll(memorySource({ "var/lib/dpkg/status": text }), BOOKWORM);
+    const { packages, issues } = await catalogAll(
+      memorySource({ "var/lib/dpkg/status": text }, "image"),
+      BOOKWORM,
+    );
     expect(issues).toEqual([]);
     expect(packages.map((p) => p.ref)).toEqual([
       "libc6:amd64",
@@ -301,7 +260,7 @@ describe("os/dpkg relationships", () => {
       stanza("b", "amd64"),
       stanza("d", "amd64"),
     ].join("\n\n");
-    const { packages } = await catalogAll(memorySource({ "var/lib/dpkg/status": text }));
+    const { packages } = await catalogAll(memorySource({ "var/lib/dpkg/status": text }, "image"));
     expect(depNames(packages, "a")).toEqual(["b", "d"]);
   });
 });
@@ -319,7 +278,7 @@ describe("os/dpkg on malformed input", () => {
       "Package: nostatus\nVersion: 1\n", // 32-33
       "Package: strange\nStatus: install ok floating\nVersion: 1\n", // 35-37
     ].join("\n");
-    const source = memorySource({ "var/lib/dpkg/status": text });
+    const source = memorySource({ "var/lib/dpkg/status": text }, "image");
     const { packages, issues } = await catalogAll(source, BOOKWORM);
     expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual([
       "good@1.0",
@@ -343,14 +302,14 @@ describe("os/dpkg on malformed input", () => {
 
   it("reports an unreadable file instead of throwing", async () => {
     const source: FileSource = {
-      ...memorySource({ "var/lib/dpkg/status": "" }),
+      ...memorySource({ "var/lib/dpkg/status": "" }, "image"),
       readText: async () => {
         throw new Error("boom");
       },
     };
     const r = await dpkgCataloger.catalog(
       { path: "var/lib/dpkg/status", size: 1, layer: "sha256:ab" },
-      ctxFor(source),
+      contextFor(source),
     );
     expect(r.packages).toEqual([]);
     expect(r.issues).toEqual([

@@ -1,7 +1,8 @@
 import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, Distro, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { checkAborted, Installed, IssueLog, locationOf, osPurl, uniqueRefs } from "./common.js";
+import { groupToRead, Issues, locationOf } from "../shared/index.js";
+import { checkAborted, Installed, osPurl, uniqueRefs } from "./common.js";
 import { type ControlStanza, parseControl, parseRelations, preview, type Relation } from "./deb822.js";
 
 const NAME = "os/dpkg";
@@ -57,10 +58,12 @@ export const dpkgCataloger: Cataloger = {
   async catalog(entry, ctx) {
     checkAborted(ctx);
     if (entry.path === STATUS) return catalogFiles([entry], ctx);
-    const folder = ctx.source.files().filter((f) => isStatusD(f.path));
     // Only the folder's first file triggers the run; the others were read with it.
-    if (folder[0]?.path !== entry.path && folder.length) return { packages: [] };
-    return catalogFiles(folder.length ? folder : [entry], ctx);
+    const members = groupToRead(
+      entry,
+      ctx.source.files().filter((f) => isStatusD(f.path)),
+    );
+    return members ? catalogFiles(members, ctx) : { packages: [] };
   },
 };
 
@@ -71,23 +74,23 @@ async function catalogFiles(entries: readonly FileEntry[], ctx: CatalogContext):
   const installed = new Installed<DebRecord>();
 
   for (const entry of entries) {
-    const log = new IssueLog(NAME, entry);
+    const log = new Issues(NAME, entry);
     let text: string;
     try {
       text = await ctx.source.readText(entry.path);
     } catch (e) {
-      log.add(`cannot read: ${(e as Error).message}`);
-      issues.push(...log.issues);
+      log.addAt(`cannot read: ${(e as Error).message}`);
+      issues.push(...log.list);
       continue;
     }
     const { stanzas, problems } = parseControl(text);
-    for (const p of problems) log.add(p.message, { line: p.line });
+    for (const p of problems) log.addAt(p.message, { line: p.line });
     const distroless = entry.path !== STATUS;
     for (const stanza of stanzas) {
       const rec = readStanza(stanza, entry, distroless, log);
       if (!rec) continue;
       if (seen.has(rec.ref)) {
-        log.add(`package ${rec.ref} is listed twice; the first is kept`, { line: stanza.line });
+        log.addAt(`package ${rec.ref} is listed twice; the first is kept`, { line: stanza.line });
         continue;
       }
       seen.add(rec.ref);
@@ -98,10 +101,10 @@ async function catalogFiles(entries: readonly FileEntry[], ctx: CatalogContext):
         const parsed = parseRelations(provides.value);
         for (const group of parsed.groups) for (const alt of group) installed.addProvide(alt.name, rec);
         for (const b of parsed.bad)
-          log.add(`unreadable Provides entry ${preview(b)}`, { line: provides.line });
+          log.addAt(`unreadable Provides entry ${preview(b)}`, { line: provides.line });
       }
     }
-    issues.push(...log.issues);
+    issues.push(...log.list);
   }
 
   const packages = records.map((rec) => toPackage(rec, installed, ctx.distro));
@@ -112,17 +115,17 @@ function readStanza(
   stanza: ControlStanza,
   entry: FileEntry,
   distroless: boolean,
-  log: IssueLog,
+  log: Issues,
 ): DebRecord | undefined {
   const get = (k: string): string | undefined => stanza.fields.get(k)?.value.trim() || undefined;
   const name = get("package");
   const at = { line: stanza.line };
   if (!name) {
-    log.add("stanza without a Package field", at);
+    log.addAt("stanza without a Package field", at);
     return undefined;
   }
   if (/\s/.test(name)) {
-    log.add(`invalid package name ${preview(name)}`, at);
+    log.addAt(`invalid package name ${preview(name)}`, at);
     return undefined;
   }
 
@@ -132,7 +135,7 @@ function readStanza(
   if (status !== undefined) {
     const words = status.split(/\s+/);
     if (words.length !== 3) {
-      log.add(`package ${name}: malformed Status ${preview(status)}`, {
+      log.addAt(`package ${name}: malformed Status ${preview(status)}`, {
         line: stanza.fields.get("status")!.line,
       });
       return undefined;
@@ -140,23 +143,23 @@ function readStanza(
     state = words[2]!;
     if (ABSENT_STATES.has(state)) return undefined;
     if (!PRESENT_STATES.has(state)) {
-      log.add(`package ${name}: unknown package state ${preview(state)}`, {
+      log.addAt(`package ${name}: unknown package state ${preview(state)}`, {
         line: stanza.fields.get("status")!.line,
       });
       return undefined;
     }
   } else if (!distroless) {
-    log.add(`package ${name}: no Status field`, at);
+    log.addAt(`package ${name}: no Status field`, at);
     return undefined;
   }
 
   const version = get("version");
   if (!version) {
-    log.add(`package ${name}: no Version field`, at);
+    log.addAt(`package ${name}: no Version field`, at);
     return undefined;
   }
   if (!/^(?:\d+:)?[A-Za-z0-9][A-Za-z0-9.+~:-]*$/.test(version)) {
-    log.add(`package ${name}: invalid version ${preview(version)}`, {
+    log.addAt(`package ${name}: invalid version ${preview(version)}`, {
       line: stanza.fields.get("version")!.line,
     });
   }
@@ -170,7 +173,7 @@ function readStanza(
     const m = /^(\S+)(?:\s*\(\s*([^)\s]+)\s*\))?$/.exec(sourceField);
     if (m) source = { name: m[1]!, version: m[2] ?? version };
     else
-      log.add(`package ${name}: unreadable Source ${preview(sourceField)}`, {
+      log.addAt(`package ${name}: unreadable Source ${preview(sourceField)}`, {
         line: stanza.fields.get("source")!.line,
       });
   }
@@ -182,7 +185,7 @@ function readStanza(
     const parsed = parseRelations(field.value);
     depends.push(...parsed.groups);
     for (const b of parsed.bad)
-      log.add(`package ${name}: unreadable dependency ${preview(b)}`, { line: field.line });
+      log.addAt(`package ${name}: unreadable dependency ${preview(b)}`, { line: field.line });
   }
 
   return { ref: `${name}:${arch ?? ""}`, name, version, arch, state, source, depends, entry };

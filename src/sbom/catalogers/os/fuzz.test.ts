@@ -2,13 +2,12 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import initSqlJs from "sql.js";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { apkCataloger, dpkgCataloger, osCatalogers, readOsRelease, rpmCataloger } from "./index.js";
 import { RpmHeader, RpmHeaderError, RPMTAG } from "./rpm-header.js";
 import { packagesFromRows } from "./rpm.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const fixture = (path: string): Uint8Array =>
   new Uint8Array(readFileSync(new URL(`../../../../test/fixtures/sbom/os/${path}`, import.meta.url)));
@@ -17,16 +16,10 @@ const APK_INSTALLED = new TextDecoder().decode(fixture("apk/lib/apk/db/installed
 const RPMDB = fixture("rpm/rpmdb.sqlite");
 
 function runOn(cataloger: Cataloger, path: string, bytes: Uint8Array): Promise<CatalogResult> {
-  const source: FileSource = {
-    kind: "image",
-    name: "fuzz",
-    files: () => [{ path, size: bytes.length }],
-    read: async () => bytes,
-    readText: async () => new TextDecoder().decode(bytes),
-  };
+  const source = memorySource({ [path]: bytes }, "image");
   return cataloger.catalog(
     { path, size: bytes.length },
-    { ...createContext(), source, distro: { id: "debian", versionId: "12" } },
+    contextFor(source, { id: "debian", versionId: "12" }),
   );
 }
 

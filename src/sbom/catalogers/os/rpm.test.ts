@@ -4,12 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import initSqlJs from "sql.js";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
 import type { CatalogResult, Distro, FoundPackage } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { rpmCataloger } from "./index.js";
 import { RpmHeader, RPMTAG } from "./rpm-header.js";
 import { parseSourceRpm } from "./rpm.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const FIXTURE_PATH = new URL("../../../../test/fixtures/sbom/os/rpm/rpmdb.sqlite", import.meta.url).pathname;
 const FIXTURE = new Uint8Array(readFileSync(FIXTURE_PATH));
@@ -17,17 +16,8 @@ const DB = "var/lib/rpm/rpmdb.sqlite";
 const ROCKY: Distro = { id: "rocky", versionId: "9.4", idLike: ["rhel", "centos", "fedora"] };
 
 function run(bytes: Uint8Array, distro: Distro | null = ROCKY, path = DB): Promise<CatalogResult> {
-  const source: FileSource = {
-    kind: "image",
-    name: "memory",
-    files: () => [{ path, size: bytes.length }],
-    read: async () => bytes,
-    readText: async () => new TextDecoder().decode(bytes),
-  };
-  return rpmCataloger.catalog(
-    { path, size: bytes.length },
-    { ...createContext(), source, ...(distro ? { distro } : {}) },
-  );
+  const source = memorySource({ [path]: bytes }, "image");
+  return rpmCataloger.catalog({ path, size: bytes.length }, contextFor(source, distro ?? undefined));
 }
 
 function deps(pkgs: readonly FoundPackage[], name: string): string[] {

@@ -1,7 +1,8 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogResult, Distro, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { checkAborted, Installed, IssueLog, locationOf, osPurl, uniqueRefs } from "./common.js";
+import { Issues, locationOf } from "../shared/index.js";
+import { checkAborted, Installed, osPurl, uniqueRefs } from "./common.js";
 import { RpmHeader, RpmHeaderError, RPMTAG } from "./rpm-header.js";
 
 const NAME = "os/rpm";
@@ -45,13 +46,13 @@ export const rpmCataloger: Cataloger = {
   applies: (entry) => RPMDB_PATHS.has(entry.path),
   async catalog(entry, ctx) {
     checkAborted(ctx);
-    const log = new IssueLog(NAME, entry);
+    const log = new Issues(NAME, entry);
     let rows: { hnum: number; blob: Uint8Array }[];
     try {
       rows = await readPackagesTable(await ctx.source.read(entry.path));
     } catch (e) {
-      log.add(`cannot read the rpmdb: ${(e as Error).message}`);
-      return { packages: [], issues: log.issues };
+      log.addAt(`cannot read the rpmdb: ${(e as Error).message}`);
+      return { packages: [], issues: log.list };
     }
     return packagesFromRows(rows, entry, ctx.distro, log);
   },
@@ -62,7 +63,7 @@ export function packagesFromRows(
   rows: readonly { hnum: number; blob: Uint8Array }[],
   entry: FileEntry,
   distro: Distro | undefined,
-  log: IssueLog = new IssueLog(NAME, entry),
+  log: Issues = new Issues(NAME, entry),
 ): CatalogResult {
   const records: RpmRecord[] = [];
   for (const row of rows) {
@@ -70,7 +71,7 @@ export function packagesFromRows(
     if (rec) records.push(rec);
   }
   const packages = link(records, entry, distro, log);
-  return { packages, ...(log.issues.length ? { issues: log.issues } : {}) };
+  return { packages, ...(log.list.length ? { issues: log.list } : {}) };
 }
 
 async function readPackagesTable(bytes: Uint8Array): Promise<{ hnum: number; blob: Uint8Array }[]> {
@@ -96,7 +97,7 @@ async function readPackagesTable(bytes: Uint8Array): Promise<{ hnum: number; blo
   }
 }
 
-function readRecord(hnum: number, blob: Uint8Array, log: IssueLog): RpmRecord | undefined {
+function readRecord(hnum: number, blob: Uint8Array, log: Issues): RpmRecord | undefined {
   const where = { path: `Packages[hnum=${hnum}]` };
   try {
     const h = RpmHeader.parse(blob);
@@ -105,7 +106,7 @@ function readRecord(hnum: number, blob: Uint8Array, log: IssueLog): RpmRecord | 
     // gpg-pubkey "packages" are imported signing keys, not software.
     if (name === "gpg-pubkey") return undefined;
     if (!name || !version) {
-      log.add(`package header ${hnum}: no ${name ? "VERSION" : "NAME"} tag`, where);
+      log.addAt(`package header ${hnum}: no ${name ? "VERSION" : "NAME"} tag`, where);
       return undefined;
     }
     return {
@@ -124,7 +125,7 @@ function readRecord(hnum: number, blob: Uint8Array, log: IssueLog): RpmRecord | 
     };
   } catch (e) {
     if (!(e instanceof RpmHeaderError)) throw e;
-    log.add(`package header ${hnum}: ${e.message}`, where);
+    log.addAt(`package header ${hnum}: ${e.message}`, where);
     return undefined;
   }
 }
@@ -138,7 +139,7 @@ function link(
   records: readonly RpmRecord[],
   entry: FileEntry,
   distro: Distro | undefined,
-  log: IssueLog,
+  log: Issues,
 ): FoundPackage[] {
   const installed = new Installed<RpmRecord>();
   for (const rec of records) {
@@ -158,7 +159,7 @@ function link(
     const version = rec.epoch !== undefined ? `${rec.epoch}:${evr}` : evr;
     const source = rec.sourceRpm ? parseSourceRpm(rec.sourceRpm) : undefined;
     if (rec.sourceRpm && !source)
-      log.add(`package ${rec.name}: unreadable SOURCERPM "${rec.sourceRpm}"`, {
+      log.addAt(`package ${rec.name}: unreadable SOURCERPM "${rec.sourceRpm}"`, {
         path: `Packages[hnum=${rec.hnum}]`,
       });
     const properties = digestProperties(rec.header);
@@ -190,11 +191,7 @@ function link(
  * A requirement on a path (`/bin/sh`, `/usr/bin/python3`) is met by the package owning that file.
  * Only the required paths are looked up, so file lists are decoded but not kept.
  */
-function addFileProvides(
-  records: readonly RpmRecord[],
-  installed: Installed<RpmRecord>,
-  log: IssueLog,
-): void {
+function addFileProvides(records: readonly RpmRecord[], installed: Installed<RpmRecord>, log: Issues): void {
   const wanted = new Set(
     records.flatMap((r) => r.requires.filter((q) => q.startsWith("/") && !installed.has(q))),
   );
@@ -212,7 +209,9 @@ function addFileProvides(
       }
     } catch (e) {
       if (!(e instanceof RpmHeaderError)) throw e;
-      log.add(`package header ${rec.hnum}: file list: ${e.message}`, { path: `Packages[hnum=${rec.hnum}]` });
+      log.addAt(`package header ${rec.hnum}: file list: ${e.message}`, {
+        path: `Packages[hnum=${rec.hnum}]`,
+      });
     }
   }
 }

@@ -1,33 +1,16 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
-import type { FileSource } from "../../source.js";
 import { composerLockCataloger, parseComposerLock, phpCatalogers } from "./index.js";
-import { firstSyntaxError } from "./json.js";
+import { firstSyntaxError } from "../shared/index.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const FIXTURES = new URL("../../../../test/fixtures/sbom/php/", import.meta.url);
 const fixture = (rel: string): string => readFileSync(new URL(rel, FIXTURES), "utf8");
 
-function memorySource(files: Record<string, string>): FileSource {
-  const get = (path: string): string => {
-    const text = files[path];
-    if (text === undefined) throw new Error(`not in source: ${path}`);
-    return text;
-  };
-  return {
-    kind: "directory",
-    name: "memory",
-    files: () => Object.keys(files).map((path) => ({ path, size: Buffer.byteLength(files[path]!) })),
-    read: async (path) => new TextEncoder().encode(get(path)),
-    readText: async (path) => get(path),
-  };
-}
-
 async function catalog(path: string, text: string): Promise<CatalogResult> {
-  const ctx: CatalogContext = { ...createContext(), source: memorySource({ [path]: text }) };
+  const ctx = contextFor(memorySource({ [path]: text }));
   return composerLockCataloger.catalog({ path, size: Buffer.byteLength(text) }, ctx);
 }
 
@@ -141,7 +124,7 @@ describe("php/composer-lock", () => {
   });
 
   it("reports an unreadable file as an issue", async () => {
-    const ctx: CatalogContext = { ...createContext(), source: memorySource({}) };
+    const ctx = contextFor(memorySource({}));
     const r = await composerLockCataloger.catalog({ path: "composer.lock", size: 0 }, ctx);
     expect(r.issues?.[0]?.location).toEqual({ file: "composer.lock", line: 1, column: 1 });
   });

@@ -1,9 +1,15 @@
-import { PackageURL } from "packageurl-js";
 import { DEFAULT_LIMITS, type Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { type JsonPosition, parseLocatedJson } from "./json.js";
+import {
+  catalogIssue,
+  catalogText,
+  isRecord,
+  locationOf,
+  parseJsonYamlLocated,
+  purlOrError,
+} from "../shared/index.js";
 
 const NAME = "php/composer-lock";
 
@@ -14,20 +20,8 @@ export const composerLockCataloger: Cataloger = {
   ecosystem: "Packagist",
   targets: ["directory", "file"],
   applies: (entry) => entry.path === "composer.lock" || entry.path.endsWith("/composer.lock"),
-  async catalog(entry, ctx) {
-    let text: string;
-    try {
-      text = await ctx.source.readText(entry.path);
-    } catch (e) {
-      return {
-        packages: [],
-        issues: [
-          issueAt(entry, `cannot read composer.lock: ${(e as Error).message}`, { line: 1, column: 1 }),
-        ],
-      };
-    }
-    return parseComposerLock(text, entry, ctx.limits);
-  },
+  catalog: (entry, ctx) =>
+    catalogText(NAME, "composer.lock", entry, ctx, (text) => parseComposerLock(text, entry, ctx.limits)),
 };
 
 const SECTIONS = [
@@ -56,15 +50,18 @@ export function parseComposerLock(
   entry: Pick<FileEntry, "path" | "layer">,
   limits: Limits = DEFAULT_LIMITS,
 ): CatalogResult {
-  const parsed = parseLocatedJson(text, limits);
+  const parsed = parseJsonYamlLocated(text, limits);
   if (!parsed.ok)
-    return { packages: [], issues: [issueAt(entry, `invalid JSON: ${parsed.message}`, parsed.position)] };
+    return {
+      packages: [],
+      issues: [catalogIssue(NAME, entry, `invalid JSON: ${parsed.message}`, parsed.position)],
+    };
   const issues: CatalogIssue[] = [];
   const at = (path: readonly (string | number)[], message: string): void => {
-    issues.push(issueAt(entry, message, parsed.locate(path)));
+    issues.push(catalogIssue(NAME, entry, message, parsed.locate(path)));
   };
   const root = parsed.value;
-  if (!isObject(root)) {
+  if (!isRecord(root)) {
     at([], "composer.lock is not a JSON object");
     return { packages: [], issues };
   }
@@ -80,7 +77,7 @@ export function parseComposerLock(
     }
     list.forEach((raw: unknown, i) => {
       const path = [section, i];
-      if (!isObject(raw)) return at(path, `${section}[${i}] is not an object`);
+      if (!isRecord(raw)) return at(path, `${section}[${i}] is not an object`);
       const { name, version } = raw;
       if (typeof name !== "string" || !/^[^/\s]+\/[^/\s]+$/.test(name))
         return at([...path, "name"], `${section}[${i}] has no "vendor/package" name`);
@@ -98,7 +95,7 @@ export function parseComposerLock(
   for (const p of locked) {
     for (const field of ["provide", "replace"] as const) {
       const map = p.raw[field];
-      if (!isObject(map)) continue;
+      if (!isRecord(map)) continue;
       for (const virtual of Object.keys(map)) {
         const v = virtual.toLowerCase();
         if (!providers.has(v)) providers.set(v, new Set());
@@ -123,19 +120,18 @@ function toPackage(
   at: (path: readonly (string | number)[], message: string) => void,
 ): FoundPackage | undefined {
   const [vendor, name] = p.name.split("/") as [string, string];
-  let purl: string;
-  try {
-    purl = new PackageURL("composer", vendor, name, p.version, undefined, undefined).toString();
-  } catch (e) {
-    at([...p.path, "name"], `${p.name}: cannot build a package URL: ${(e as Error).message}`);
+  const built = purlOrError("composer", vendor, name, p.version, undefined, undefined);
+  if ("error" in built) {
+    at([...p.path, "name"], `${p.name}: cannot build a package URL: ${built.error}`);
     return undefined;
   }
+  const { purl } = built;
 
   const licenses = readLicenses(p, at);
 
   const hashes: PackageHash[] = [];
   const dist = p.raw.dist;
-  if (isObject(dist) && dist.shasum !== undefined && dist.shasum !== null && dist.shasum !== "") {
+  if (isRecord(dist) && dist.shasum !== undefined && dist.shasum !== null && dist.shasum !== "") {
     if (typeof dist.shasum === "string" && /^[0-9a-fA-F]{40}$/.test(dist.shasum)) {
       hashes.push({ alg: "SHA-1", content: dist.shasum.toLowerCase() });
     } else {
@@ -145,9 +141,9 @@ function toPackage(
 
   const dependsOn = new Set<string>();
   const require = p.raw.require;
-  if (require !== undefined && !isObject(require))
+  if (require !== undefined && !isRecord(require))
     at([...p.path, "require"], `${p.name}: "require" is not an object`);
-  for (const dep of Object.keys(isObject(require) ? require : {})) {
+  for (const dep of Object.keys(isRecord(require) ? require : {})) {
     // Platform packages (php, ext-json, lib-libxml, composer-runtime-api…) have no vendor.
     if (!dep.includes("/")) continue;
     const key = dep.toLowerCase();
@@ -161,7 +157,7 @@ function toPackage(
   const source = p.raw.source;
   if (
     (p.version.startsWith("dev-") || p.version.endsWith("-dev")) &&
-    isObject(source) &&
+    isRecord(source) &&
     typeof source.reference === "string"
   ) {
     properties["composer:reference"] = source.reference;
@@ -177,7 +173,7 @@ function toPackage(
     ...(licenses.length ? { licenses } : {}),
     ...(hashes.length ? { hashes } : {}),
     scope: p.scope,
-    locations: [{ path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) }],
+    locations: [locationOf(entry)],
     ...(dependsOn.size ? { dependsOn: [...dependsOn].sort() } : {}),
     ...(Object.keys(properties).length ? { properties } : {}),
   };
@@ -196,21 +192,4 @@ function readLicenses(
     return [];
   }
   return (list as string[]).map((l) => l.trim()).filter((l) => l !== "");
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function issueAt(entry: Pick<FileEntry, "path" | "layer">, message: string, pos: JsonPosition): CatalogIssue {
-  return {
-    cataloger: NAME,
-    message,
-    location: {
-      file: entry.path,
-      line: pos.line,
-      column: pos.column,
-      ...(entry.layer ? { layer: entry.layer } : {}),
-    },
-  };
 }

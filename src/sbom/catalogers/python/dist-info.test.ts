@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CatalogResult } from "../../model.js";
 import { installedPythonCataloger, parseInstalledDirectory, parseInstalledMetadata } from "./dist-info.js";
-import { catalogAll, contextFor, fixtureDir, fixtureSource, memorySource } from "./fixture-source.js";
+import {
+  catalogAll,
+  contextFor,
+  fixtureDir,
+  fixtureSource,
+  memorySource,
+} from "../../../../test/support/file-source.js";
 
 const SITE = "usr/lib/python3.11/site-packages";
 const rootfs = () => fixtureSource(fixtureDir("python", "rootfs"), "rootfs");

@@ -2,18 +2,8 @@ import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage } from "../../model.js";
 import type { FileEntry, FileSource } from "../../source.js";
 import { isSpdxExpression, LICENSE_CLASSIFIERS } from "./licenses.js";
-import {
-  basename,
-  dirname,
-  type Draft,
-  finish,
-  issueFactory,
-  locationOf,
-  normalizePythonName,
-  PYPI,
-  pypiPurl,
-  tryReadText,
-} from "./shared.js";
+import { basename, dirname, groupToRead, issueFactory, locationOf, tryReadText } from "../shared/index.js";
+import { type Draft, finish, normalizePythonName, PYPI, pypiPurl } from "./shared.js";
 
 const NAME = "python/installed";
 
@@ -42,12 +32,8 @@ export const installedPythonCataloger: Cataloger = {
   applies: (entry) => metadataKind(entry.path) !== undefined || isRecordPath(entry.path),
   async catalog(entry, ctx) {
     if (metadataKind(entry.path) === undefined) return { packages: [] };
-    const siblings = installDirectories(ctx.source).get(installSite(entry.path).site);
-    let members: readonly FileEntry[] = [entry];
-    if (siblings?.some((s) => s.path === entry.path)) {
-      if (siblings[0]!.path !== entry.path) return { packages: [] };
-      members = siblings;
-    }
+    const members = groupToRead(entry, installDirectories(ctx.source).get(installSite(entry.path).site));
+    if (!members) return { packages: [] };
     const read = (path: string) => tryReadText((p) => ctx.source.readText(p), path);
     const docs: InstalledDocument[] = [];
     const issues: CatalogIssue[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { goCatalogers } from "../go/index.js";
-import { contextFor, memorySource } from "./fixture-source.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 import { pythonCatalogers } from "./index.js";
 
 /** Registry contract (ARCHITECTURE §4) for the Python and Go cataloger lists. */

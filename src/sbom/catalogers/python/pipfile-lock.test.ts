@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CatalogResult } from "../../model.js";
-import { catalogAll, fixtureDir, fixtureSource } from "./fixture-source.js";
+import { catalogAll, fixtureDir, fixtureSource } from "../../../../test/support/file-source.js";
 import { parsePipfileLock, pipfileLockCataloger } from "./pipfile-lock.js";
 
 const entry = { path: "Pipfile.lock", size: 0 };

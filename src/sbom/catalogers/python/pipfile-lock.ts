@@ -1,21 +1,8 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import {
-  addHashes,
-  basename,
-  finish,
-  isRecord,
-  issueFactory,
-  lineColumnAt,
-  locationOf,
-  normalizePythonName,
-  parseHash,
-  PYPI,
-  pypiPurl,
-  stringOf,
-  tryReadText,
-} from "./shared.js";
+import { basename, catalogText, isRecord, issueFactory, lineColumnAt, locationOf } from "../shared/index.js";
+import { addHashes, finish, normalizePythonName, parseHash, PYPI, pypiPurl, stringOf } from "./shared.js";
 
 const NAME = "python/pipfile-lock";
 
@@ -31,12 +18,7 @@ export const pipfileLockCataloger: Cataloger = {
   ecosystem: PYPI,
   targets: ["directory", "file"],
   applies: (entry) => basename(entry.path) === "Pipfile.lock",
-  async catalog(entry, ctx) {
-    const read = await tryReadText((p) => ctx.source.readText(p), entry.path);
-    if ("error" in read)
-      return { packages: [], issues: [issueFactory(NAME, entry)(`cannot read: ${read.error}`)] };
-    return parsePipfileLock(read.text, entry);
-  },
+  catalog: (entry, ctx) => catalogText(NAME, undefined, entry, ctx, (text) => parsePipfileLock(text, entry)),
 };
 
 const SECTIONS = [

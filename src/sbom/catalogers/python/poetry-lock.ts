@@ -2,21 +2,17 @@ import type { Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { basename, catalogText, isRecord, issueFactory, locationOf } from "../shared/index.js";
 import {
   addHashes,
-  basename,
   type Draft,
   finish,
-  isRecord,
-  issueFactory,
-  locationOf,
   normalizePythonName,
   nthLineMatching,
   parseHash,
   PYPI,
   pypiPurl,
   stringOf,
-  tryReadText,
 } from "./shared.js";
 import { parseToml } from "./toml.js";
 
@@ -34,12 +30,8 @@ export const poetryLockCataloger: Cataloger = {
   ecosystem: PYPI,
   targets: ["directory", "file"],
   applies: (entry) => basename(entry.path) === "poetry.lock",
-  async catalog(entry, ctx) {
-    const read = await tryReadText((p) => ctx.source.readText(p), entry.path);
-    if ("error" in read)
-      return { packages: [], issues: [issueFactory(NAME, entry)(`cannot read: ${read.error}`)] };
-    return parsePoetryLock(read.text, entry, ctx.limits);
-  },
+  catalog: (entry, ctx) =>
+    catalogText(NAME, undefined, entry, ctx, (text) => parsePoetryLock(text, entry, ctx.limits)),
 };
 
 const PACKAGE_HEADER = /^\s*\[\[\s*package\s*\]\]/;

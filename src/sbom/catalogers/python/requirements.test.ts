@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { catalogAll, contextFor, fixtureDir, fixtureSource, memorySource } from "./fixture-source.js";
+import {
+  catalogAll,
+  contextFor,
+  fixtureDir,
+  fixtureSource,
+  memorySource,
+} from "../../../../test/support/file-source.js";
 import { isRequirementsPath, parseRequirements, requirementsCataloger } from "./requirements.js";
 
 const entry = { path: "requirements.txt", size: 0 };

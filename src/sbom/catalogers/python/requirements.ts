@@ -1,19 +1,15 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { basename, catalogText, dirname, issueFactory, locationOf } from "../shared/index.js";
 import {
   addHashes,
-  basename,
-  dirname,
   finish,
   isPlausibleVersion,
-  issueFactory,
-  locationOf,
   normalizePythonName,
   parseHash,
   PYPI,
   pypiPurl,
-  tryReadText,
 } from "./shared.js";
 
 const NAME = "python/requirements";
@@ -31,12 +27,7 @@ export const requirementsCataloger: Cataloger = {
   ecosystem: PYPI,
   targets: ["directory", "file"],
   applies: (entry) => isRequirementsPath(entry.path),
-  async catalog(entry, ctx) {
-    const read = await tryReadText((p) => ctx.source.readText(p), entry.path);
-    if ("error" in read)
-      return { packages: [], issues: [issueFactory(NAME, entry)(`cannot read: ${read.error}`)] };
-    return parseRequirements(read.text, entry);
-  },
+  catalog: (entry, ctx) => catalogText(NAME, undefined, entry, ctx, (text) => parseRequirements(text, entry)),
 };
 
 /** `requirements.txt`, `requirements-dev.txt`, `dev-requirements.txt`, `requirements/base.txt`. */

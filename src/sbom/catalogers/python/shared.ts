@@ -1,6 +1,5 @@
-import { PackageURL } from "packageurl-js";
-import type { CatalogIssue, FoundPackage, PackageHash, PackageLocation } from "../../model.js";
-import type { FileEntry } from "../../source.js";
+import type { FoundPackage, PackageHash } from "../../model.js";
+import { tryPurl } from "../shared/index.js";
 
 export const PYPI = "PyPI";
 
@@ -11,11 +10,7 @@ export function normalizePythonName(name: string): string {
 
 /** `pkg:pypi/<normalised name>@<version>`, or undefined when packageurl-js rejects the parts. */
 export function pypiPurl(name: string, version: string): string | undefined {
-  try {
-    return new PackageURL("pypi", undefined, normalizePythonName(name), version).toString();
-  } catch {
-    return undefined;
-  }
+  return tryPurl("pypi", undefined, normalizePythonName(name), version);
 }
 
 /** A plausible PEP 440 (or legacy) version: no spaces, no specifier characters. */
@@ -48,38 +43,6 @@ export function addHashes(into: PackageHash[], more: Iterable<PackageHash>): voi
   }
 }
 
-export function locationOf(entry: FileEntry): PackageLocation {
-  return entry.layer === undefined ? { path: entry.path } : { path: entry.path, layer: entry.layer };
-}
-
-/** Builds located issues for one file. */
-export function issueFactory(cataloger: string, entry: FileEntry) {
-  return (message: string, line?: number, column?: number): CatalogIssue => ({
-    cataloger,
-    message,
-    location: {
-      file: entry.path,
-      ...(line === undefined ? {} : { line }),
-      ...(column === undefined ? {} : { column }),
-      ...(entry.layer === undefined ? {} : { layer: entry.layer }),
-    },
-  });
-}
-
-export function basename(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? path : path.slice(i + 1);
-}
-
-export function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function stringOf(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
@@ -99,19 +62,6 @@ export function nthLineMatching(text: string, re: RegExp, index: number): number
   return undefined;
 }
 
-/** Line and column of a character offset. */
-export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      start = i + 1;
-    }
-  }
-  return { line, column: offset - start + 1 };
-}
-
 /** A mutable package under construction; frozen into a {@link FoundPackage} by {@link finish}. */
 export type Draft = { -readonly [K in keyof FoundPackage]: FoundPackage[K] };
 
@@ -122,16 +72,4 @@ export function finish(draft: Draft): FoundPackage {
   if (out.licenses?.length === 0) delete out.licenses;
   if (out.properties && Object.keys(out.properties).length === 0) delete out.properties;
   return out;
-}
-
-/** Reads text through the source, or undefined (with the reason) when the source refuses. */
-export async function tryReadText(
-  read: (path: string) => Promise<string>,
-  path: string,
-): Promise<{ text: string } | { error: string }> {
-  try {
-    return { text: await read(path) };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
 }

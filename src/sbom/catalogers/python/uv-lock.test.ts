@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../../core/index.js";
 import type { CatalogResult } from "../../model.js";
-import { catalogAll, fixtureDir, fixtureSource } from "./fixture-source.js";
+import { catalogAll, fixtureDir, fixtureSource } from "../../../../test/support/file-source.js";
 import { parseUvLock, uvLockCataloger } from "./uv-lock.js";
 
 const entry = { path: "uv.lock", size: 0 };

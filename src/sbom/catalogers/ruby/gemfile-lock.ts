@@ -1,9 +1,11 @@
-import { PackageURL } from "packageurl-js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
 
 const NAME = "ruby/gemfile-lock";
+const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>
+  catalogIssue(NAME, entry, message, { line, column });
 
 /** Bundler's lockfile (`Gemfile.lock`, or `gems.locked` next to a `gems.rb`). */
 export const gemfileLockCataloger: Cataloger = {
@@ -12,18 +14,8 @@ export const gemfileLockCataloger: Cataloger = {
   ecosystem: "RubyGems",
   targets: ["directory", "file"],
   applies: (entry) => /(?:^|\/)(?:Gemfile\.lock|gems\.locked)$/.test(entry.path),
-  async catalog(entry, ctx) {
-    let text: string;
-    try {
-      text = await ctx.source.readText(entry.path);
-    } catch (e) {
-      return {
-        packages: [],
-        issues: [issueAt(entry, `cannot read ${entry.path}: ${(e as Error).message}`, 1, 1)],
-      };
-    }
-    return parseGemfileLock(text, entry);
-  },
+  catalog: (entry, ctx) =>
+    catalogText(NAME, `${entry.path}`, entry, ctx, (text) => parseGemfileLock(text, entry)),
 };
 
 /** The sections that hold gems; the rest (`PLATFORMS`, `DEPENDENCIES`, `RUBY VERSION`, …) do not. */
@@ -185,22 +177,19 @@ function toPackage(
   const revision = options.get("revision");
   if (kind === "git" && remote) qualifiers.vcs_url = `git+${remote}${revision ? `@${revision}` : ""}`;
 
-  let purl: string;
-  try {
-    purl = new PackageURL(
-      "gem",
-      undefined,
-      spec.name,
-      spec.version,
-      Object.keys(qualifiers).length ? qualifiers : undefined,
-      undefined,
-    ).toString();
-  } catch (e) {
-    issues.push(
-      issueAt(entry, `gem ${spec.id}: cannot build a package URL: ${(e as Error).message}`, spec.line, 5),
-    );
+  const built = purlOrError(
+    "gem",
+    undefined,
+    spec.name,
+    spec.version,
+    Object.keys(qualifiers).length ? qualifiers : undefined,
+    undefined,
+  );
+  if ("error" in built) {
+    issues.push(issueAt(entry, `gem ${spec.id}: cannot build a package URL: ${built.error}`, spec.line, 5));
     return undefined;
   }
+  const { purl } = built;
 
   const properties: Record<string, string> = { "gem:sourceKind": kind };
   if (remote) properties["gem:remote"] = remote;
@@ -223,21 +212,8 @@ function toPackage(
     // A PATH source is the project's own gem (typically `remote: .`).
     type: kind === "path" ? "application" : "library",
     ...(spec.hashes.length ? { hashes: spec.hashes } : {}),
-    locations: [{ path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) }],
+    locations: [locationOf(entry)],
     ...(dependsOn.length ? { dependsOn } : {}),
     properties,
-  };
-}
-
-function issueAt(
-  entry: Pick<FileEntry, "path" | "layer">,
-  message: string,
-  line: number,
-  column: number,
-): CatalogIssue {
-  return {
-    cataloger: NAME,
-    message,
-    location: { file: entry.path, line, column, ...(entry.layer ? { layer: entry.layer } : {}) },
   };
 }

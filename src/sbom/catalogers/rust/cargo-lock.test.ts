@@ -1,35 +1,16 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
-import type { FileEntry, FileSource } from "../../source.js";
+import type { FileEntry } from "../../source.js";
 import { cargoLockCataloger, parseCargoLock, rustCatalogers } from "./index.js";
+import { contextFor, memorySource } from "../../../../test/support/file-source.js";
 
 const FIXTURES = new URL("../../../../test/fixtures/sbom/rust/", import.meta.url);
 const fixture = (rel: string): string => readFileSync(new URL(rel, FIXTURES), "utf8");
 
-function memorySource(files: Record<string, string>): FileSource {
-  const entries = Object.keys(files)
-    .sort()
-    .map((path) => ({ path, size: Buffer.byteLength(files[path]!) }));
-  const get = (path: string): string => {
-    const text = files[path];
-    if (text === undefined) throw new Error(`not in source: ${path}`);
-    return text;
-  };
-  return {
-    kind: "directory",
-    name: "memory",
-    files: () => entries,
-    read: async (path) => new TextEncoder().encode(get(path)),
-    readText: async (path) => get(path),
-  };
-}
-
 async function catalog(path: string, text: string): Promise<CatalogResult> {
-  const ctx: CatalogContext = { ...createContext(), source: memorySource({ [path]: text }) };
+  const ctx = contextFor(memorySource({ [path]: text }));
   const entry: FileEntry = { path, size: Buffer.byteLength(text) };
   return cargoLockCataloger.catalog(entry, ctx);
 }
@@ -203,7 +184,7 @@ describe("rust/cargo-lock", () => {
   });
 
   it("reports an unreadable file as an issue", async () => {
-    const ctx: CatalogContext = { ...createContext(), source: memorySource({}) };
+    const ctx = contextFor(memorySource({}));
     const r = await cargoLockCataloger.catalog({ path: "Cargo.lock", size: 0 }, ctx);
     expect(r.packages).toEqual([]);
     expect(r.issues?.[0]?.message).toMatch(/^cannot read Cargo.lock/);

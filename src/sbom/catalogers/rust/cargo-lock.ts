@@ -1,12 +1,14 @@
-import { PackageURL } from "packageurl-js";
 import { lazyRequire } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
+import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
 
 const smolToml = lazyRequire<typeof import("smol-toml")>("smol-toml");
 
 const NAME = "rust/cargo-lock";
+const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>
+  catalogIssue(NAME, entry, message, { line, column });
 
 /** crates.io's index, as Cargo writes it in `source` (git protocol, then sparse protocol). */
 const CRATES_IO = new Set([
@@ -24,18 +26,7 @@ export const cargoLockCataloger: Cataloger = {
   ecosystem: "crates.io",
   targets: ["directory", "file"],
   applies: (entry) => entry.path === "Cargo.lock" || entry.path.endsWith("/Cargo.lock"),
-  async catalog(entry, ctx) {
-    let text: string;
-    try {
-      text = await ctx.source.readText(entry.path);
-    } catch (e) {
-      return {
-        packages: [],
-        issues: [issueAt(entry, `cannot read Cargo.lock: ${(e as Error).message}`, 1, 1)],
-      };
-    }
-    return parseCargoLock(text, entry);
-  },
+  catalog: (entry, ctx) => catalogText(NAME, "Cargo.lock", entry, ctx, (text) => parseCargoLock(text, entry)),
 };
 
 /** One top-level piece of the file: the keys before any header, or one `[table]` / `[[array]]`. */
@@ -240,27 +231,21 @@ function toPackage(
     }
   }
 
-  let purl: string;
-  try {
-    purl = new PackageURL(
-      "cargo",
-      undefined,
-      name,
-      version,
-      Object.keys(qualifiers).length ? qualifiers : undefined,
-      undefined,
-    ).toString();
-  } catch (e) {
+  const built = purlOrError(
+    "cargo",
+    undefined,
+    name,
+    version,
+    Object.keys(qualifiers).length ? qualifiers : undefined,
+    undefined,
+  );
+  if ("error" in built) {
     issues.push(
-      issueAt(
-        entry,
-        `package ${crate.id}: cannot build a package URL: ${(e as Error).message}`,
-        chunk.line,
-        1,
-      ),
+      issueAt(entry, `package ${crate.id}: cannot build a package URL: ${built.error}`, chunk.line, 1),
     );
     return undefined;
   }
+  const { purl } = built;
 
   const hashes: PackageHash[] = [];
   const checksum =
@@ -298,7 +283,7 @@ function toPackage(
     ecosystem: "crates.io",
     type,
     ...(hashes.length ? { hashes } : {}),
-    locations: [{ path: entry.path, ...(entry.layer ? { layer: entry.layer } : {}) }],
+    locations: [locationOf(entry)],
     ...(dependsOn.length ? { dependsOn } : {}),
     properties,
   };
@@ -346,19 +331,6 @@ function keyLine(chunk: Chunk, key: string): number {
     return forms.some((f) => t.startsWith(f) && t.slice(f.length).trimStart().startsWith("="));
   });
   return idx < 0 ? Math.max(chunk.line, 1) : chunk.line + idx + 1;
-}
-
-function issueAt(
-  entry: Pick<FileEntry, "path" | "layer">,
-  message: string,
-  line: number,
-  column: number,
-): CatalogIssue {
-  return {
-    cataloger: NAME,
-    message,
-    location: { file: entry.path, line, column, ...(entry.layer ? { layer: entry.layer } : {}) },
-  };
 }
 
 function firstLine(s: string): string {

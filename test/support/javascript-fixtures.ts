@@ -1,99 +1,21 @@
 /**
- * Test support for the JavaScript cataloger tests: a {@link FileSource} over a fixture directory
- * or in-memory files, and helpers to run a cataloger. Not exported from `index.ts`.
+ * Test support for the JavaScript cataloger tests: fixture paths under
+ * `test/fixtures/sbom/javascript/`, and the package lists and edges the package managers
+ * themselves print (the fixtures' ground truth). Lives outside `src/` so it never ships.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { createContext } from "../../../core/index.js";
-import type { CatalogContext, Cataloger } from "../../cataloger.js";
-import type { CatalogResult } from "../../model.js";
-import type { FileEntry, FileSource } from "../../source.js";
+import { readFileSync } from "node:fs";
+import type { CatalogResult } from "../../src/sbom/model.js";
+import { fixtureDir } from "./file-source.js";
+
+export * from "./file-source.js";
 
 /** `test/fixtures/sbom/javascript/<parts>`. */
 export function fixturePath(...parts: string[]): string {
-  return join(new URL("../../../../test/fixtures/sbom/javascript/", import.meta.url).pathname, ...parts);
+  return fixtureDir("javascript", ...parts);
 }
 
 export function readFixture(...parts: string[]): string {
   return readFileSync(fixturePath(...parts), "utf8");
-}
-
-/** Every regular file under `root` (like a directory source with no filter), in path order. */
-export function fixtureSource(root: string, kind: FileSource["kind"] = "directory"): FileSource {
-  const entries: FileEntry[] = [];
-  const walk = (dir: string, prefix: string): void => {
-    const list = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const d of list) {
-      const rel = prefix ? `${prefix}/${d.name}` : d.name;
-      if (d.isDirectory()) walk(join(dir, d.name), rel);
-      else if (d.isFile()) entries.push({ path: rel, size: statSync(join(dir, d.name)).size });
-    }
-  };
-  walk(root, "");
-  const listed = new Set(entries.map((e) => e.path));
-  const read = async (path: string): Promise<Uint8Array> => {
-    if (!listed.has(path)) throw new Error(`not in source: ${path}`);
-    return new Uint8Array(readFileSync(join(root, path)));
-  };
-  return {
-    kind,
-    name: root,
-    files: () => entries,
-    read,
-    readText: async (path) => new TextDecoder().decode(await read(path)).replace(/^\uFEFF/, ""),
-  };
-}
-
-/** In-memory files; like a real source, it refuses paths it does not list. */
-export function memorySource(
-  files: Readonly<Record<string, string>>,
-  kind: FileSource["kind"] = "directory",
-): FileSource {
-  const entries = Object.keys(files)
-    .sort()
-    .map((path) => ({ path, size: Buffer.byteLength(files[path]!) }));
-  const read = async (path: string): Promise<Uint8Array> => {
-    const text = files[path];
-    if (text === undefined) throw new Error(`not in source: ${path}`);
-    return new TextEncoder().encode(text);
-  };
-  return {
-    kind,
-    name: "memory",
-    files: () => entries,
-    read,
-    readText: async (path) => new TextDecoder().decode(await read(path)),
-  };
-}
-
-export function contextFor(source: FileSource): CatalogContext {
-  return { ...createContext(), source };
-}
-
-/** Catalogs one file of a source (which must list it). */
-export async function catalogFile(
-  cataloger: Cataloger,
-  source: FileSource,
-  path: string,
-): Promise<CatalogResult> {
-  const entry = source.files().find((e) => e.path === path);
-  if (!entry) throw new Error(`fixture source does not list ${path}`);
-  return cataloger.catalog(entry, contextFor(source));
-}
-
-/** Catalogs in-memory text as `path` (the other files, e.g. a sibling package.json, beside it). */
-export async function catalogText(
-  cataloger: Cataloger,
-  path: string,
-  text: string,
-  others: Readonly<Record<string, string>> = {},
-): Promise<CatalogResult> {
-  return catalogFile(cataloger, memorySource({ ...others, [path]: text }), path);
-}
-
-/** `name@version` of every package, sorted. */
-export function ids(result: CatalogResult): string[] {
-  return result.packages.map((p) => `${p.name}@${p.version}`).sort();
 }
 
 // ---------------------------------------------------------------------------------------------
