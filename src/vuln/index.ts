@@ -1,0 +1,9 @@
+export { type Match, type MatchComponent, matchComponents, OsvIndex, type OsvRecord } from "./match.js";
+export {
+  type AffectedResult,
+  evaluateAffected,
+  type OsvAffected,
+  type OsvEvent,
+  type OsvRange,
+} from "./ranges.js";
+export * from "./versions/index.js";
