@@ -1,3 +1,4 @@
+export { type CvssScore, type CvssSeverity, cvss3, severityOf } from "./cvss.js";
 export { type Match, type MatchComponent, matchComponents, OsvIndex, type OsvRecord } from "./match.js";
 export {
   type AffectedResult,

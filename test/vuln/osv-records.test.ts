@@ -64,3 +64,30 @@ describe.skipIf(!shared)("OSV range evaluation agrees with the records' own vers
     expect(wrong).toEqual([]);
   });
 });
+
+describe.skipIf(!shared)("CVSS v3 base scores agree with the advisories' own ratings", () => {
+  it("every GitHub advisory's CVSS v3 vector scores into the rating GitHub gives it", async () => {
+    const { cvss3 } = await import("../../src/vuln/cvss.js");
+    const dir = join(shared ?? "", "vuln-data/osv");
+    const rows: string[] = [];
+    let checked = 0;
+    for (const f of readdirSync(dir).filter((x) => x.startsWith("GHSA-"))) {
+      const r = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+        id: string;
+        severity?: { type: string; score: string }[];
+        database_specific?: { severity?: string };
+      };
+      const label = r.database_specific?.severity?.toUpperCase().replace("MODERATE", "MEDIUM");
+      const v3 = r.severity?.find((s) => s.type === "CVSS_V3");
+      if (!label || !v3) continue;
+      // GitHub rates by the newest vector it has; skip records whose v4 vector drives the rating.
+      if (r.severity?.some((s) => s.type === "CVSS_V4")) continue;
+      checked++;
+      const score = cvss3(v3.score);
+      if (score?.severity !== label)
+        rows.push(`${r.id}: ${v3.score} → ${score?.baseScore} ${score?.severity}, GitHub says ${label}`);
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(rows).toEqual([]);
+  });
+});
