@@ -148,7 +148,7 @@ describe("toArtifactUri", () => {
     ["dir with space/a:b#c?.yaml", "dir%20with%20space/a%3Ab%23c%3F.yaml"],
     ["../outside.yaml", "../outside.yaml"],
     ["/abs/path.yaml", "file:///abs/path.yaml"],
-    ["C:\\work\\x.yaml", "file:///C:/work/x.yaml"],
+    ["C:\\src\\x.yaml", "file:///C:/src/x.yaml"],
     ["./", ""],
   ])("%s → %s", (path, uri) => {
     expect(toArtifactUri(path)).toBe(uri);

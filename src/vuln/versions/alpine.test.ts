@@ -1,3 +1,4 @@
+import { expectLaws } from "../../../test/support/version-laws.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { alpineScheme, apkVersionCompare } from "./alpine.js";
@@ -133,23 +134,5 @@ const version = fc
   );
 
 describe("Alpine versions: properties", () => {
-  it("generated versions are valid", () => {
-    fc.assert(fc.property(version, (v) => s.isValid(v)));
-  });
-  it("is antisymmetric", () => {
-    fc.assert(
-      fc.property(version, version, (a, b) => Math.sign(s.compare(a, b)) === -Math.sign(s.compare(b, a))),
-    );
-  });
-  it("is transitive", () => {
-    fc.assert(
-      fc.property(version, version, version, (a, b, c) => {
-        const [x, y, z] = [a, b, c].sort(s.compare);
-        return s.compare(x!, z!) <= 0 && s.compare(x!, y!) <= 0 && s.compare(y!, z!) <= 0;
-      }),
-    );
-  });
-  it("never throws from parse or isValid", () => {
-    fc.assert(fc.property(fc.string(), (v) => s.isValid(v) === (s.parse(v) !== undefined)));
-  });
+  it("obey the order laws and never throw", () => expectLaws(s, version));
 });

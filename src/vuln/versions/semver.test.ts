@@ -1,16 +1,8 @@
 import fc from "fast-check";
+import { expectAscending } from "../../../test/support/version-laws.js";
 import { describe, expect, it } from "vitest";
 import { semverScheme } from "./semver.js";
-import { compareOrThrow, type VersionScheme } from "./types.js";
-
-function expectAscending(scheme: VersionScheme, list: readonly string[]): void {
-  for (let i = 1; i < list.length; i++) {
-    expect(Math.sign(scheme.compare(list[i - 1]!, list[i]!)), `${list[i - 1]} < ${list[i]}`).toBe(-1);
-    expect(Math.sign(scheme.compare(list[i]!, list[i - 1]!)), `${list[i]} > ${list[i - 1]}`).toBe(1);
-  }
-  const shuffled = [...list].reverse();
-  expect(shuffled.sort((a, b) => scheme.compare(a, b))).toEqual(list);
-}
+import { compareOrThrow } from "./types.js";
 
 const num = fc.oneof(
   fc.constantFrom("0", "1", "2", "10"),
