@@ -9,20 +9,19 @@ import {
   locationOf,
   parseJsonYamlLocated,
   purlOrError,
+  lockfileCataloger,
 } from "../shared/index.js";
 
 const NAME = "dotnet/packages-lock";
 
 /** NuGet's `packages.lock.json` (`RestorePackagesWithLockFile`), versions 1 and 2 (central package management). */
-export const packagesLockCataloger: Cataloger = {
+export const packagesLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: "NuGet",
-  targets: ["directory", "file"],
-  applies: (entry) => entry.path === "packages.lock.json" || entry.path.endsWith("/packages.lock.json"),
-  catalog: (entry, ctx) =>
-    catalogText(NAME, "packages.lock.json", entry, ctx, (text) => parsePackagesLock(text, entry, ctx.limits)),
-};
+  fileName: "packages.lock.json",
+  what: () => "packages.lock.json",
+  parse: (text, entry, ctx) => parsePackagesLock(text, entry, ctx.limits),
+});
 
 /** The lockfile's dependency types; `Project` entries are the solution's own projects and carry no version. */
 const TYPES = ["Direct", "Transitive", "CentralTransitive", "Project"] as const;

@@ -1,7 +1,7 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
+import { catalogIssue, catalogText, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
 
 const NAME = "java/gradle-lockfile";
 const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>
@@ -13,15 +13,13 @@ const SINGLE_FILE = /(?:^|\/)(?:(?:buildscript|settings)-)?gradle\.lockfile$/;
 const PER_CONFIGURATION = /(?:^|\/)gradle\/dependency-locks\/([^/]+)\.lockfile$/;
 
 /** Gradle dependency lock files. */
-export const gradleLockfileCataloger: Cataloger = {
+export const gradleLockfileCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: "Maven",
-  targets: ["directory", "file"],
   applies: (entry) => SINGLE_FILE.test(entry.path) || PER_CONFIGURATION.test(entry.path),
-  catalog: (entry, ctx) =>
-    catalogText(NAME, "lockfile", entry, ctx, (text) => parseGradleLockfile(text, entry)),
-};
+  what: () => "lockfile",
+  parse: (text, entry) => parseGradleLockfile(text, entry),
+});
 
 /**
  * Configurations that only build and run tests: `test…` (testCompileClasspath,

@@ -9,20 +9,19 @@ import {
   locationOf,
   parseJsonYamlLocated,
   purlOrError,
+  lockfileCataloger,
 } from "../shared/index.js";
 
 const NAME = "php/composer-lock";
 
 /** Composer's `composer.lock`. */
-export const composerLockCataloger: Cataloger = {
+export const composerLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: "Packagist",
-  targets: ["directory", "file"],
-  applies: (entry) => entry.path === "composer.lock" || entry.path.endsWith("/composer.lock"),
-  catalog: (entry, ctx) =>
-    catalogText(NAME, "composer.lock", entry, ctx, (text) => parseComposerLock(text, entry, ctx.limits)),
-};
+  fileName: "composer.lock",
+  what: () => "composer.lock",
+  parse: (text, entry, ctx) => parseComposerLock(text, entry, ctx.limits),
+});
 
 const SECTIONS = [
   ["packages", "required"],

@@ -1,7 +1,15 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { basename, catalogText, isRecord, issueFactory, lineColumnAt, locationOf } from "../shared/index.js";
+import {
+  basename,
+  catalogText,
+  isRecord,
+  issueFactory,
+  lineColumnAt,
+  locationOf,
+  lockfileCataloger,
+} from "../shared/index.js";
 import { addHashes, finish, normalizePythonName, parseHash, PYPI, pypiPurl, stringOf } from "./shared.js";
 
 const NAME = "python/pipfile-lock";
@@ -12,14 +20,12 @@ const NAME = "python/pipfile-lock";
  * no dependency graph, so no edges. Git, path and editable entries carry no version: they are
  * reported as issues, since the SBOM would otherwise miss them silently.
  */
-export const pipfileLockCataloger: Cataloger = {
+export const pipfileLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: PYPI,
-  targets: ["directory", "file"],
-  applies: (entry) => basename(entry.path) === "Pipfile.lock",
-  catalog: (entry, ctx) => catalogText(NAME, undefined, entry, ctx, (text) => parsePipfileLock(text, entry)),
-};
+  fileName: "Pipfile.lock",
+  parse: (text, entry) => parsePipfileLock(text, entry),
+});
 
 const SECTIONS = [
   ["default", "required"],

@@ -2,7 +2,14 @@ import type { Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { basename, catalogText, isRecord, issueFactory, locationOf } from "../shared/index.js";
+import {
+  basename,
+  catalogText,
+  isRecord,
+  issueFactory,
+  locationOf,
+  lockfileCataloger,
+} from "../shared/index.js";
 import {
   addHashes,
   type Draft,
@@ -24,15 +31,12 @@ const NAME = "python/poetry-lock";
  * `category`; 2.0 (Poetry 1.5–1.8) records neither group nor category, so scope is left unset;
  * 2.1 (Poetry 2) lists `groups`.
  */
-export const poetryLockCataloger: Cataloger = {
+export const poetryLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: PYPI,
-  targets: ["directory", "file"],
-  applies: (entry) => basename(entry.path) === "poetry.lock",
-  catalog: (entry, ctx) =>
-    catalogText(NAME, undefined, entry, ctx, (text) => parsePoetryLock(text, entry, ctx.limits)),
-};
+  fileName: "poetry.lock",
+  parse: (text, entry, ctx) => parsePoetryLock(text, entry, ctx.limits),
+});
 
 const PACKAGE_HEADER = /^\s*\[\[\s*package\s*\]\]/;
 

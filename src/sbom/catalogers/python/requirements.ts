@@ -1,7 +1,14 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { basename, catalogText, dirname, issueFactory, locationOf } from "../shared/index.js";
+import {
+  basename,
+  catalogText,
+  dirname,
+  issueFactory,
+  locationOf,
+  lockfileCataloger,
+} from "../shared/index.js";
 import {
   addHashes,
   finish,
@@ -21,14 +28,12 @@ const NAME = "python/requirements";
  * `-c`) are reported as issues and not followed: the included file is catalogued on its own when
  * it is named like a requirements file.
  */
-export const requirementsCataloger: Cataloger = {
+export const requirementsCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: PYPI,
-  targets: ["directory", "file"],
   applies: (entry) => isRequirementsPath(entry.path),
-  catalog: (entry, ctx) => catalogText(NAME, undefined, entry, ctx, (text) => parseRequirements(text, entry)),
-};
+  parse: (text, entry) => parseRequirements(text, entry),
+});
 
 /** `requirements.txt`, `requirements-dev.txt`, `dev-requirements.txt`, `requirements/base.txt`. */
 export function isRequirementsPath(path: string): boolean {

@@ -2,7 +2,14 @@ import type { Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { basename, catalogText, isRecord, issueFactory, locationOf } from "../shared/index.js";
+import {
+  basename,
+  catalogText,
+  isRecord,
+  issueFactory,
+  locationOf,
+  lockfileCataloger,
+} from "../shared/index.js";
 import {
   addHashes,
   type Draft,
@@ -25,15 +32,12 @@ const NAME = "python/uv-lock";
  * from which scopes are derived: reached through `dependencies` is required, through
  * `optional-dependencies` optional, through `dev-dependencies` dev.
  */
-export const uvLockCataloger: Cataloger = {
+export const uvLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: PYPI,
-  targets: ["directory", "file"],
-  applies: (entry) => basename(entry.path) === "uv.lock",
-  catalog: (entry, ctx) =>
-    catalogText(NAME, undefined, entry, ctx, (text) => parseUvLock(text, entry, ctx.limits)),
-};
+  fileName: "uv.lock",
+  parse: (text, entry, ctx) => parseUvLock(text, entry, ctx.limits),
+});
 
 /** A dependency as uv writes it: `{ name, version?, source?, marker?, extra? }`. */
 interface DepRef {

@@ -1,22 +1,20 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
+import { catalogIssue, catalogText, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
 
 const NAME = "ruby/gemfile-lock";
 const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>
   catalogIssue(NAME, entry, message, { line, column });
 
 /** Bundler's lockfile (`Gemfile.lock`, or `gems.locked` next to a `gems.rb`). */
-export const gemfileLockCataloger: Cataloger = {
+export const gemfileLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: "RubyGems",
-  targets: ["directory", "file"],
   applies: (entry) => /(?:^|\/)(?:Gemfile\.lock|gems\.locked)$/.test(entry.path),
-  catalog: (entry, ctx) =>
-    catalogText(NAME, `${entry.path}`, entry, ctx, (text) => parseGemfileLock(text, entry)),
-};
+  what: (entry) => entry.path,
+  parse: (text, entry) => parseGemfileLock(text, entry),
+});
 
 /** The sections that hold gems; the rest (`PLATFORMS`, `DEPENDENCIES`, `RUBY VERSION`, …) do not. */
 const SOURCE_KINDS = { GEM: "gem", GIT: "git", PATH: "path", "PLUGIN SOURCE": "plugin" } as const;

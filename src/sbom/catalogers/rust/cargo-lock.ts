@@ -2,7 +2,7 @@ import { lazyRequire } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { catalogIssue, catalogText, locationOf, purlOrError } from "../shared/index.js";
+import { catalogIssue, catalogText, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
 
 const smolToml = lazyRequire<typeof import("smol-toml")>("smol-toml");
 
@@ -20,14 +20,13 @@ const CRATES_IO = new Set([
  * `Cargo.lock`, lockfile versions 1 to 4 (version 1 keeps checksums in `[metadata]`; 2 and later
  * inline them; 4 only changes how git sources are encoded, which we keep verbatim).
  */
-export const cargoLockCataloger: Cataloger = {
+export const cargoLockCataloger: Cataloger = lockfileCataloger({
   name: NAME,
-  version: 1,
   ecosystem: "crates.io",
-  targets: ["directory", "file"],
-  applies: (entry) => entry.path === "Cargo.lock" || entry.path.endsWith("/Cargo.lock"),
-  catalog: (entry, ctx) => catalogText(NAME, "Cargo.lock", entry, ctx, (text) => parseCargoLock(text, entry)),
-};
+  fileName: "Cargo.lock",
+  what: () => "Cargo.lock",
+  parse: (text, entry) => parseCargoLock(text, entry),
+});
 
 /** One top-level piece of the file: the keys before any header, or one `[table]` / `[[array]]`. */
 interface Chunk {

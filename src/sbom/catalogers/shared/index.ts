@@ -26,6 +26,7 @@ export {
   errorMessage,
   LineIndex,
   lineColumnAt,
+  lockfileCataloger,
   readEntryText,
   tryReadText,
 } from "./text.js";

@@ -1,4 +1,4 @@
-import type { CatalogContext } from "../../cataloger.js";
+import type { CatalogContext, Cataloger } from "../../cataloger.js";
 import type { CatalogResult } from "../../model.js";
 import type { FileEntry } from "../../source.js";
 import { catalogIssue, failedResult, type Issues, type Position } from "./issues.js";
@@ -91,4 +91,31 @@ export class LineIndex {
 /** Line and column of a character offset (one-off; use a {@link LineIndex} for many). */
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
   return new LineIndex(text).at(offset);
+}
+
+/**
+ * A cataloger for one text lockfile format, the common case: a path test, a parser, and the
+ * read-or-report-an-issue step shared by all. `fileName` is a shorthand for "this basename".
+ * (`what` names the file in the "cannot read" issue; without it the issue says just "cannot read".)
+ */
+export function lockfileCataloger(options: {
+  readonly name: string;
+  readonly ecosystem: string;
+  readonly fileName?: string;
+  readonly applies?: (entry: FileEntry) => boolean;
+  readonly what?: (entry: FileEntry) => string | undefined;
+  readonly parse: (text: string, entry: FileEntry, ctx: CatalogContext) => CatalogResult;
+}): Cataloger {
+  const { name, fileName, parse } = options;
+  const applies =
+    options.applies ?? ((entry: FileEntry) => entry.path === fileName || entry.path.endsWith(`/${fileName}`));
+  return {
+    name,
+    version: 1,
+    ecosystem: options.ecosystem,
+    targets: ["directory", "file"],
+    applies,
+    catalog: (entry, ctx) =>
+      catalogText(name, options.what?.(entry), entry, ctx, (text) => parse(text, entry, ctx)),
+  };
 }
