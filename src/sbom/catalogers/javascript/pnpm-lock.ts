@@ -5,6 +5,7 @@ import { basename, isRecord, Issues, locationOf, type Position, readEntryText } 
 import {
   type DependencyEdge,
   insideNodeModules,
+  isProjectManifest,
   integrityHashes,
   isPackageName,
   NPM,
@@ -38,8 +39,7 @@ export const pnpmLockCataloger: Cataloger = {
   ecosystem: NPM,
   targets: ["directory", "file"],
   applies: (entry) => basename(entry.path) === "pnpm-lock.yaml" && !insideNodeModules(entry.path),
-  // The project manifests beside the lockfile say which packages are dev-only.
-  reads: (entry) => basename(entry.path) === "package.json" && !insideNodeModules(entry.path),
+  reads: isProjectManifest,
   catalog: catalogPnpmLock,
 };
 

@@ -8,6 +8,11 @@ export const NPM = "npm";
  * True when a path has a `node_modules` folder in it. A lockfile there belongs to an installed
  * package (some packages ship theirs), never to the project being scanned.
  */
+/** The project manifests beside a yarn/pnpm lockfile say which packages are dev-only. */
+export function isProjectManifest(entry: { readonly path: string }): boolean {
+  return entry.path.split("/").at(-1) === "package.json" && !insideNodeModules(entry.path);
+}
+
 export function insideNodeModules(path: string): boolean {
   return path === "node_modules" || path.startsWith("node_modules/") || path.includes("/node_modules/");
 }

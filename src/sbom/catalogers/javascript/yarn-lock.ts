@@ -8,6 +8,7 @@ import {
   aliasTarget,
   type DependencyEdge,
   insideNodeModules,
+  isProjectManifest,
   integrityHashes,
   isPackageName,
   NPM,
@@ -44,8 +45,7 @@ export const yarnLockCataloger: Cataloger = {
   ecosystem: NPM,
   targets: ["directory", "file"],
   applies: (entry) => basename(entry.path) === "yarn.lock" && !insideNodeModules(entry.path),
-  // The project manifests beside the lockfile say which packages are dev-only.
-  reads: (entry) => basename(entry.path) === "package.json" && !insideNodeModules(entry.path),
+  reads: isProjectManifest,
   catalog: catalogYarnLock,
 };
 
