@@ -4,7 +4,6 @@ import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../
 import type { FileEntry } from "../../source.js";
 import {
   catalogIssue,
-  catalogText,
   isRecord,
   locationOf,
   parseJsonYamlLocated,

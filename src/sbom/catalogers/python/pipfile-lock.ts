@@ -1,15 +1,7 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import {
-  basename,
-  catalogText,
-  isRecord,
-  issueFactory,
-  lineColumnAt,
-  locationOf,
-  lockfileCataloger,
-} from "../shared/index.js";
+import { isRecord, issueFactory, lineColumnAt, locationOf, lockfileCataloger } from "../shared/index.js";
 import { addHashes, finish, normalizePythonName, parseHash, PYPI, pypiPurl, stringOf } from "./shared.js";
 
 const NAME = "python/pipfile-lock";

@@ -1,14 +1,7 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import {
-  basename,
-  catalogText,
-  dirname,
-  issueFactory,
-  locationOf,
-  lockfileCataloger,
-} from "../shared/index.js";
+import { basename, dirname, issueFactory, locationOf, lockfileCataloger } from "../shared/index.js";
 import {
   addHashes,
   finish,

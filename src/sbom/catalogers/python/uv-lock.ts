@@ -2,14 +2,7 @@ import type { Limits } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash, PackageScope } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import {
-  basename,
-  catalogText,
-  isRecord,
-  issueFactory,
-  locationOf,
-  lockfileCataloger,
-} from "../shared/index.js";
+import { isRecord, issueFactory, locationOf, lockfileCataloger } from "../shared/index.js";
 import {
   addHashes,
   type Draft,

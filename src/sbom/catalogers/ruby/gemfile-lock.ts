@@ -1,7 +1,7 @@
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { catalogIssue, catalogText, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
+import { catalogIssue, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
 
 const NAME = "ruby/gemfile-lock";
 const issueAt = (entry: Pick<FileEntry, "path" | "layer">, message: string, line: number, column: number) =>

@@ -2,7 +2,7 @@ import { lazyRequire } from "../../../core/index.js";
 import type { Cataloger } from "../../cataloger.js";
 import type { CatalogIssue, CatalogResult, FoundPackage, PackageHash } from "../../model.js";
 import type { FileEntry } from "../../source.js";
-import { catalogIssue, catalogText, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
+import { catalogIssue, locationOf, purlOrError, lockfileCataloger } from "../shared/index.js";
 
 const smolToml = lazyRequire<typeof import("smol-toml")>("smol-toml");
 
