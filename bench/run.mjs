@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import * as policy from "./policy.mjs";
 import * as sbom from "./sbom.mjs";
+import * as vuln from "./vuln.mjs";
 
 const only = process.argv[2];
 const results = {
@@ -24,6 +25,12 @@ if (!only || only === "sbom" || only === "sbom-image") {
   const image = sbom.runImage();
   sbom.print("Debian image", image);
   results.sbom = { npm, image };
+}
+
+if (!only || only === "vuln") {
+  const r = await vuln.run();
+  vuln.print(r);
+  results.vuln = r;
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

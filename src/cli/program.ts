@@ -10,6 +10,7 @@ import {
 } from "../core/index.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSbomCommand } from "./commands/sbom.js";
+import { registerVulnCommands } from "./commands/vuln.js";
 import { mergeSettings, readConfigFile, readEnv, type Settings } from "./config.js";
 import { RENDER_FORMATS } from "./render/index.js";
 import { type CliIO, createRuntime, processIO } from "./runtime.js";
@@ -96,6 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   program.allowExcessArguments(false);
   registerPolicyCommands(program, action);
   registerSbomCommand(program, action);
+  registerVulnCommands(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

@@ -90,6 +90,23 @@ export const ERROR_CODES = {
     summary:
       "A CEL expression failed while evaluating (missing field, division by zero, wrong type); under `failurePolicy: Fail` this is a violation.",
   },
+  STORE_UNAVAILABLE: {
+    exit: EXIT.upstream,
+    http: 503,
+    summary: "The local database cannot be opened, migrated or written.",
+  },
+  UPSTREAM_UNAVAILABLE: {
+    exit: EXIT.upstream,
+    http: 502,
+    summary:
+      "An online source (OSV API, npm registry) failed, timed out or answered in an unexpected format.",
+  },
+  VULN_DB_STALE: {
+    exit: EXIT.upstream,
+    http: 503,
+    summary:
+      "The vulnerability database is older than the allowed age (or empty) and the scan was told to fail.",
+  },
   INTERNAL: {
     exit: EXIT.internal,
     http: 500,

@@ -383,7 +383,57 @@ const SCOPE = { required: "required", optional: "optional", dev: "excluded" } as
  * licenses, the dependency graph, and issues as `bulwark:issue` metadata properties. Only fields
  * the chosen version's schema allows are written.
  */
-export function encodeCycloneDx(doc: SbomDocument, version: CycloneDxVersion = "1.7"): string {
+/**
+ * One entry of a CycloneDX BOM's `vulnerabilities` (1.4+): the shape of the JSON schema, built by
+ * the vulnerability module from its findings. `affects[].ref` must name a component's bom-ref.
+ */
+export interface CdxVulnerability {
+  readonly "bom-ref"?: string;
+  readonly id: string;
+  readonly source?: { readonly name?: string; readonly url?: string };
+  readonly references?: readonly {
+    readonly id: string;
+    readonly source?: { readonly name?: string; readonly url?: string };
+  }[];
+  readonly ratings?: readonly {
+    readonly source?: { readonly name?: string; readonly url?: string };
+    readonly score?: number;
+    readonly severity?: "critical" | "high" | "medium" | "low" | "info" | "none" | "unknown";
+    readonly method?: "CVSSv2" | "CVSSv3" | "CVSSv31" | "CVSSv4" | "OWASP" | "SSVC" | "other";
+    readonly vector?: string;
+  }[];
+  readonly cwes?: readonly number[];
+  readonly description?: string;
+  readonly recommendation?: string;
+  readonly advisories?: readonly { readonly url: string; readonly title?: string }[];
+  readonly published?: string;
+  readonly updated?: string;
+  readonly analysis?: {
+    readonly state?: string;
+    readonly justification?: string;
+    readonly response?: readonly string[];
+    readonly detail?: string;
+  };
+  readonly affects?: readonly {
+    readonly ref: string;
+    readonly versions?: readonly {
+      readonly version: string;
+      readonly status: "affected" | "unaffected" | "unknown";
+    }[];
+  }[];
+  readonly properties?: readonly { readonly name: string; readonly value: string }[];
+}
+
+export interface CycloneDxExtras {
+  /** Written in the given order after `dependencies`. */
+  readonly vulnerabilities?: readonly CdxVulnerability[];
+}
+
+export function encodeCycloneDx(
+  doc: SbomDocument,
+  version: CycloneDxVersion = "1.7",
+  extras: CycloneDxExtras = {},
+): string {
   if (!CYCLONEDX_VERSIONS.includes(version))
     throw new RangeError(`unsupported CycloneDX version ${String(version)}`);
   const components = sortedComponents(doc.components);
@@ -407,6 +457,7 @@ export function encodeCycloneDx(doc: SbomDocument, version: CycloneDxVersion = "
     },
     components: [...(distro ? [distro] : []), ...components.map((c) => componentOf(c, version))],
     dependencies: sortedDependencies(doc.dependencies, refs),
+    ...(extras.vulnerabilities ? { vulnerabilities: extras.vulnerabilities } : {}),
   };
   return prettyJson(bom);
 }

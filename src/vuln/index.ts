@@ -1,5 +1,32 @@
-export { type CvssScore, type CvssSeverity, cvss3, severityOf } from "./cvss.js";
-export { type Match, type MatchComponent, matchComponents, OsvIndex, type OsvRecord } from "./match.js";
+export { type CvssScore, type CvssSeverity, cvss3, cvss4, cvssScore, severityOf } from "./cvss.js";
+export {
+  checkOsvRecord,
+  type DbStatus,
+  defaultSourceName,
+  type ImportOptions,
+  type ImportResult,
+  readOsvInput,
+  type SourcedRecord,
+  VULN_DB_FILE,
+  VulnDatabase,
+} from "./db/index.js";
+export {
+  baseEcosystem,
+  type Match,
+  type MatchComponent,
+  matchComponents,
+  normalName,
+  OsvIndex,
+  type OsvRecord,
+} from "./match.js";
+export {
+  advisoryUrl,
+  findingMessage,
+  reportToCycloneDx,
+  reportToInToto,
+  reportToSarif,
+  VULNS_PREDICATE_TYPE,
+} from "./output.js";
 export {
   type AffectedResult,
   evaluateAffected,
@@ -7,4 +34,16 @@ export {
   type OsvEvent,
   type OsvRange,
 } from "./ranges.js";
+export * from "./report.js";
+export {
+  buildReport,
+  compareFindings,
+  exceedsThreshold,
+  matchableComponents,
+  parseSeverity,
+  type ScanInput,
+  severityOf as findingSeverity,
+} from "./scan.js";
+export * from "./sources/index.js";
 export * from "./versions/index.js";
+export { applyVex, createOpenVexDocument, loadVexDocument, type VexDocument } from "./vex.js";

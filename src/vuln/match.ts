@@ -39,25 +39,36 @@ export interface Match {
   readonly matchedVersion: string;
   readonly fixedVersions: readonly string[];
   readonly notes: readonly string[];
+  /** The primary record (the reported id). */
   readonly record: OsvRecord;
+  /** Every record merged into this issue, primary first. */
+  readonly records: readonly OsvRecord[];
 }
 
 /** Ecosystems whose advisories name the distro's source package. */
 const BY_SOURCE_PACKAGE = new Set(["Debian", "Ubuntu", "Alpine"]);
 
 /** OSV name normalisation where the ecosystem defines one (PEP 503 for PyPI). */
-function normalName(ecosystem: string, name: string): string {
+export function normalName(ecosystem: string, name: string): string {
   return ecosystem === "PyPI" ? name.toLowerCase().replace(/[-_.]+/g, "-") : name;
 }
 
-function baseEcosystem(ecosystem: string): string {
+/** `Debian:12` → `Debian`: the ecosystem without its release suffix. */
+export function baseEcosystem(ecosystem: string): string {
   const i = ecosystem.indexOf(":");
   return i < 0 ? ecosystem : ecosystem.slice(0, i);
+}
+
+function isNewer(a: OsvRecord, b: OsvRecord): boolean {
+  const ta = a.modified ? Date.parse(a.modified) : 0;
+  const tb = b.modified ? Date.parse(b.modified) : 0;
+  return ta > tb;
 }
 
 /** Records by `ecosystem\0name`, with withdrawn records kept out. */
 export class OsvIndex {
   readonly #byPackage = new Map<string, OsvRecord[]>();
+  readonly #byId = new Map<string, OsvRecord>();
   #count = 0;
 
   constructor(records: Iterable<OsvRecord> = []) {
@@ -68,8 +79,23 @@ export class OsvIndex {
     return this.#count;
   }
 
+  /**
+   * Adds a record; a second copy of the same id (e.g. from the database and an online source)
+   * replaces the first only when its `modified` is newer.
+   */
   add(record: OsvRecord): void {
     if (record.withdrawn) return;
+    const previous = this.#byId.get(record.id);
+    if (previous) {
+      if (!isNewer(record, previous)) return;
+      for (const [k, list] of this.#byPackage) {
+        const i = list.indexOf(previous);
+        if (i >= 0) list.splice(i, 1);
+        if (!list.length) this.#byPackage.delete(k);
+      }
+      this.#count--;
+    }
+    this.#byId.set(record.id, record);
     this.#count++;
     const keys = new Set<string>();
     for (const a of record.affected ?? []) {
@@ -82,6 +108,15 @@ export class OsvIndex {
       if (list) list.push(record);
       else this.#byPackage.set(k, [record]);
     }
+  }
+
+  has(id: string): boolean {
+    return this.#byId.has(id);
+  }
+
+  /** Every record held. */
+  records(): IterableIterator<OsvRecord> {
+    return this.#byId.values();
   }
 
   lookup(ecosystem: string, name: string): readonly OsvRecord[] {
@@ -100,7 +135,8 @@ function releaseMatches(recordEcosystem: string, purl: string): boolean {
   const distro = /[?&]distro=([^&#]+)/.exec(purl)?.[1];
   if (!distro) return true;
   const release = decodeURIComponent(distro).replace(/^[a-z]+-/, "");
-  const want = suffix.replace(/^v/, "");
+  // `Ubuntu:22.04:LTS`, `Ubuntu:Pro:18.04:LTS` name the release between the markers.
+  const want = suffix.replace(/^Pro:/, "").replace(/:LTS$/, "").replace(/^v/, "");
   return release === want || release.startsWith(`${want}.`);
 }
 
@@ -138,6 +174,7 @@ export function matchComponents(components: Iterable<MatchComponent>, index: Osv
         fixedVersions: [...fixed],
         notes,
         record,
+        records: [record],
       });
     }
     const byVersion = (x: string, y: string) =>
@@ -150,13 +187,17 @@ export function matchComponents(components: Iterable<MatchComponent>, index: Osv
 
 /** Records that name each other (GHSA-x with alias CVE-y, and a DSA with the same CVE) are one issue. */
 function mergeAliases(found: Match[]): Match[] {
-  const groups: Match[][] = [];
+  // Transitive: a record linking two groups (A names CVE-1, B names CVE-2, C names both) joins them.
+  let groups: Match[][] = [];
   for (const m of [...found].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const ids = new Set([m.id, ...m.aliases]);
-    const g = groups.find((grp) => grp.some((x) => ids.has(x.id) || x.aliases.some((a) => ids.has(a))));
-    if (g) g.push(m);
-    else groups.push([m]);
+    const linked = groups.filter((grp) =>
+      grp.some((x) => ids.has(x.id) || x.aliases.some((a) => ids.has(a))),
+    );
+    groups = groups.filter((grp) => !linked.includes(grp));
+    groups.push([...linked.flat(), m].sort((a, b) => (a.id < b.id ? -1 : 1)));
   }
+  groups.sort((a, b) => (a[0]!.id < b[0]!.id ? -1 : 1));
   return groups.map((g) => {
     const [first, ...rest] = g;
     if (!rest.length) return first!;
@@ -167,6 +208,7 @@ function mergeAliases(found: Match[]): Match[] {
       aliases: [...aliases].sort(),
       fixedVersions: [...new Set(g.flatMap((m) => m.fixedVersions))],
       notes: g.flatMap((m) => m.notes),
+      records: g.map((m) => m.record),
     };
   });
 }

@@ -65,6 +65,13 @@ describe("OSV range evaluation (schema 'Evaluation' section)", () => {
     expect(check("5.0", eco({ introduced: "1.0" }, { limit: "*" })).affected).toBe(true);
   });
 
+  it("reads an explicit '*' limit as infinity even beside another limit (BeforeLimits: any limit above v)", () => {
+    const a = eco({ introduced: "1.0" }, { limit: "1.3" }, { limit: "*" });
+    expect(check("1.2", a).affected).toBe(true);
+    expect(check("5.0", a).affected).toBe(true);
+    expect(check("0.9", a).affected).toBe(false);
+  });
+
   it("matches explicit versions lists, even for versions no range can order", () => {
     expect(check("1.7", { versions: ["1.7", "1.8"] })).toMatchObject({ affected: true, via: "versions" });
     expect(check("weird-1", { versions: ["weird-1"] }).affected).toBe(true);

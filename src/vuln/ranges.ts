@@ -102,13 +102,18 @@ function rangeIncludes(
   index: number,
 ): { affected: boolean; fixed: string[] } {
   const events: [Kind, string][] = [];
+  // `limit: "*"` is infinity: every version is before it, whatever other limits say (BeforeLimits).
+  let unlimited = false;
   for (const e of range.events) {
     const [kind, v] = kindOf(e);
     if (kind === "introduced" && v === "0") {
       events.push([kind, v]);
       continue;
     }
-    if (kind === "limit" && v === "*") continue;
+    if (kind === "limit" && v.includes("*")) {
+      unlimited = true;
+      continue;
+    }
     if (!s.isValid(v)) {
       notes.push(
         `range ${index}: ${kind} ${JSON.stringify(v)} is not a valid ${s.name} version; event ignored`,
@@ -120,7 +125,9 @@ function rangeIncludes(
   const cmp = (a: string, b: string) => (a === "0" ? (b === "0" ? 0 : -1) : b === "0" ? 1 : s.compare(a, b));
   events.sort(([ka, a], [kb, b]) => cmp(a, b) || order(ka) - order(kb));
   const limits = events.filter(([k]) => k === "limit").map(([, v]) => v);
-  if (limits.length && !limits.some((l) => s.compare(version, l) < 0)) return { affected: false, fixed: [] };
+  if (!unlimited && limits.length && !limits.some((l) => s.compare(version, l) < 0)) {
+    return { affected: false, fixed: [] };
+  }
   let vulnerable = false;
   let upper: string | undefined;
   for (const [kind, v] of events) {

@@ -139,3 +139,62 @@ describe.skipIf(!shared)("matching against the real shared OSV records", () => {
     expect(matchComponents([musl("1.2.3-r4", "alpine-3.16.9")], index)).toEqual([]);
   });
 });
+
+describe("alias merging and release suffixes (regressions)", () => {
+  const left = (id: string, aliases: string[]): OsvRecord => ({
+    id,
+    aliases,
+    affected: [
+      {
+        package: { ecosystem: "npm", name: "left" },
+        ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }] }],
+      },
+    ],
+  });
+  const c = npm("left", "1.0.0");
+
+  it("merges records that are linked only through a third record", () => {
+    // A names CVE-1, B names CVE-2, C names both: one issue.
+    const m = matchComponents(
+      [c],
+      new OsvIndex([left("A", ["CVE-1"]), left("B", ["CVE-2"]), left("C", ["CVE-1", "CVE-2"])]),
+    );
+    expect(m.map((x) => [x.id, x.aliases])).toEqual([["A", ["B", "C", "CVE-1", "CVE-2"]]]);
+    expect(m[0]!.records.map((r) => r.id)).toEqual(["A", "B", "C"]);
+  });
+
+  it("keeps unrelated records apart", () => {
+    const m = matchComponents([c], new OsvIndex([left("A", ["CVE-1"]), left("B", ["CVE-2"])]));
+    expect(m.map((x) => x.id)).toEqual(["A", "B"]);
+  });
+
+  it("matches Ubuntu LTS and Pro records by their release", () => {
+    const libc = (distro: string): MatchComponent => ({
+      purl: `pkg:deb/ubuntu/libc6@2.35-0ubuntu3.1?arch=amd64&distro=${distro}`,
+      name: "libc6",
+      version: "2.35-0ubuntu3.1",
+      ecosystem: "Ubuntu",
+      sourcePackage: { name: "glibc", version: "2.35-0ubuntu3.1" },
+    });
+    const rec = (ecosystem: string): OsvRecord => ({
+      id: `UBUNTU-${ecosystem}`,
+      affected: [
+        {
+          package: { ecosystem, name: "glibc" },
+          ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "2.35-0ubuntu3.8" }] }],
+        },
+      ],
+    });
+    const index = new OsvIndex([
+      rec("Ubuntu:22.04:LTS"),
+      rec("Ubuntu:Pro:18.04:LTS"),
+      rec("Ubuntu:24.04:LTS"),
+    ]);
+    expect(matchComponents([libc("ubuntu-22.04")], index).map((x) => x.id)).toEqual([
+      "UBUNTU-Ubuntu:22.04:LTS",
+    ]);
+    expect(matchComponents([libc("ubuntu-18.04")], index).map((x) => x.id)).toEqual([
+      "UBUNTU-Ubuntu:Pro:18.04:LTS",
+    ]);
+  });
+});

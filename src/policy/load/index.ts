@@ -1,4 +1,6 @@
+import { existsSync, readdirSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { join, relative, resolve, sep } from "node:path";
 import {
   BulwarkError,
@@ -70,10 +72,31 @@ export interface LoadOptions {
 const POLICY_FILE = /\.(ya?ml|json)$/i;
 
 /** Lists policy files under each path (files as given, directories recursively, sorted). */
+/** Built-in policies ship as YAML in `src/library/<name>/` (same depth from `src/` and `dist/`). */
+const LIBRARY = fileURLToPath(new URL("../../../src/library/", import.meta.url));
+
+/** `builtin:<name>` → the library directory; anything else unchanged. */
+export function resolvePolicyPath(p: string): string {
+  if (!p.startsWith("builtin:")) return p;
+  const name = p.slice("builtin:".length);
+  const available = existsSync(LIBRARY)
+    ? readdirSync(LIBRARY, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort()
+    : [];
+  if (!/^[a-z0-9-]+$/.test(name) || !available.includes(name))
+    throw new BulwarkError(
+      "POLICY_NOT_FOUND",
+      `no built-in policy set ${JSON.stringify(name)} (available: ${available.map((a) => `builtin:${a}`).join(", ") || "none"})`,
+    );
+  return join(LIBRARY, name);
+}
+
 export async function listPolicyFiles(paths: readonly string[]): Promise<{ root: string; file: string }[]> {
   const out: { root: string; file: string }[] = [];
   for (const p of paths) {
-    const abs = resolve(p);
+    const abs = resolve(resolvePolicyPath(p));
     const st = await stat(abs).catch((e: unknown) => {
       throw new BulwarkError("FILE_NOT_FOUND", `policy path not found: ${p}`, { cause: e });
     });

@@ -10,7 +10,7 @@
  * older; otherwise the token that sorts earlier in the grammar is the newer (`1.0.1 > 1.0a`, and
  * any further token beats the end of the string).
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 // The token kinds, in grammar order: the order is part of the comparison.
 const T = {
@@ -179,8 +179,11 @@ export function parseAlpineVersion(input: string): AlpineVersion | undefined {
   return tokens[tokens.length - 1]!.kind === T.end ? { version: input } : undefined;
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseAlpineVersion);
+
 function mustParse(v: string): AlpineVersion {
-  const parsed = parseAlpineVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("Alpine", v);
   return parsed;
 }
@@ -190,5 +193,5 @@ export const alpineScheme = {
   name: "Alpine",
   parse: parseAlpineVersion,
   compare: (a: string, b: string): number => apkVersionCompare(mustParse(a).version, mustParse(b).version),
-  isValid: (v: string): boolean => parseAlpineVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

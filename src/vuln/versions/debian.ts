@@ -8,7 +8,7 @@
  * character by character with `~` before everything (even the end of the string), then the end,
  * then letters, then all other characters; and a digit run compares numerically.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A parsed Debian version. `revision` is `""` when the version has none. */
 export interface DebianVersion {
@@ -104,8 +104,11 @@ export function compareDebianVersions(a: DebianVersion, b: DebianVersion): numbe
   return verrevcmp(a.upstream, b.upstream) || verrevcmp(a.revision, b.revision);
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseDebianVersion);
+
 function mustParse(v: string): DebianVersion {
-  const parsed = parseDebianVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("Debian", v);
   return parsed;
 }
@@ -115,5 +118,5 @@ export const debianScheme = {
   name: "Debian",
   parse: parseDebianVersion,
   compare: (a: string, b: string): number => compareDebianVersions(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseDebianVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

@@ -16,7 +16,7 @@
  * ordering is plain SemVer precedence; `+incompatible`, being build metadata, is ignored.
  */
 import { compareSemVer, parseStrictSemVer, type SemVer } from "./semver.js";
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A parsed Go module version. */
 export interface GoVersion extends SemVer {
@@ -49,8 +49,11 @@ function isPseudo(parsed: SemVer, bare: string): boolean {
   return pre[pre.length - 2] === "0";
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseGoVersion);
+
 function mustParse(v: string): GoVersion {
-  const parsed = parseGoVersion(v);
+  const parsed = cachedParse(v);
   if (!parsed) throw invalidVersion("Go", v);
   return parsed;
 }
@@ -60,5 +63,5 @@ export const goScheme = {
   name: "Go",
   parse: parseGoVersion,
   compare: (a: string, b: string): number => compareSemVer(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseGoVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

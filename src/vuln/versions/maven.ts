@@ -25,7 +25,7 @@
  *   qualifiers and any number. (A `0` is only left untrimmed when a non-zero number follows it,
  *   so comparing it with a null decides the same way as padding it with `0` would.)
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 export type MavenSeparator = "." | "-";
 
@@ -146,8 +146,11 @@ export function compareMavenVersions(a: MavenVersion, b: MavenVersion): number {
   return 0;
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseMavenVersion);
+
 function mustParse(v: string): MavenVersion {
-  const parsed = parseMavenVersion(v);
+  const parsed = cachedParse(v);
   if (!parsed) throw invalidVersion("Maven", v);
   return parsed;
 }
@@ -157,5 +160,5 @@ export const mavenScheme = {
   name: "Maven",
   parse: parseMavenVersion,
   compare: (a: string, b: string): number => compareMavenVersions(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseMavenVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

@@ -8,7 +8,7 @@
  * precedence with build metadata ignored.
  */
 import semver from "semver";
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 const OPTIONS = { loose: true } as const;
 
@@ -27,8 +27,11 @@ export function parseNpmVersion(v: string): semver.SemVer | undefined {
   }
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseNpmVersion);
+
 function mustParse(v: string): semver.SemVer {
-  const parsed = parseNpmVersion(v);
+  const parsed = cachedParse(v);
   if (!parsed) throw invalidVersion("npm", v);
   return parsed;
 }
@@ -38,5 +41,5 @@ export const npmScheme = {
   name: "npm",
   parse: parseNpmVersion,
   compare: (a: string, b: string): number => mustParse(a).compare(mustParse(b)),
-  isValid: (v: string): boolean => parseNpmVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

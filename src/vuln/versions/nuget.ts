@@ -8,7 +8,7 @@
  * alphanumeric ones, a longer list wins on a tie) except that text compares case-insensitively,
  * as NuGet does; build metadata is ignored.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A parsed NuGet version; numbers are digit strings without leading zeros. */
 export interface NuGetVersion {
@@ -69,8 +69,11 @@ export function compareNuGetVersions(a: NuGetVersion, b: NuGetVersion): number {
   return Math.sign(a.release.length - b.release.length);
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseNuGetVersion);
+
 function mustParse(v: string): NuGetVersion {
-  const parsed = parseNuGetVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("NuGet", v);
   return parsed;
 }
@@ -80,5 +83,5 @@ export const nugetScheme = {
   name: "NuGet",
   parse: parseNuGetVersion,
   compare: (a: string, b: string): number => compareNuGetVersions(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseNuGetVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

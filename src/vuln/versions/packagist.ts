@@ -15,7 +15,7 @@
  * Branch names (`dev-master`, `1.x-dev`) are not versions a vulnerability range can order, and
  * are rejected.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A Composer version after normalisation, e.g. `1.2.0.0-beta2`. */
 export interface PackagistVersion {
@@ -161,8 +161,11 @@ export function phpVersionCompare(a: string, b: string): number {
   return 0;
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parsePackagistVersion);
+
 function mustParse(v: string): PackagistVersion {
-  const parsed = parsePackagistVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("Packagist", v);
   return parsed;
 }
@@ -173,5 +176,5 @@ export const packagistScheme = {
   parse: parsePackagistVersion,
   compare: (a: string, b: string): number =>
     phpVersionCompare(mustParse(a).normalized, mustParse(b).normalized),
-  isValid: (v: string): boolean => parsePackagistVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

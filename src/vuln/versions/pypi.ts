@@ -13,7 +13,7 @@
  * release before post-releases, a `.devN` sorting just before the release it is attached to, and
  * a local version sorting after the same public version.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 export type PreReleaseKind = "a" | "b" | "rc";
 
@@ -159,8 +159,11 @@ export function comparePep440(a: Pep440Version, b: Pep440Version): number {
   return compareLocal(a.local, b.local);
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parsePep440);
+
 function mustParse(v: string): Pep440Version {
-  const parsed = parsePep440(v);
+  const parsed = cachedParse(v);
   if (!parsed) throw invalidVersion("PyPI", v);
   return parsed;
 }
@@ -170,5 +173,5 @@ export const pypiScheme = {
   name: "PyPI",
   parse: parsePep440,
   compare: (a: string, b: string): number => comparePep440(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parsePep440(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

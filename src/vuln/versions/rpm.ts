@@ -9,7 +9,7 @@
  * newer than letter runs; letter runs compare as ASCII strings. When one side runs out first,
  * the longer one is newer.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A parsed `[epoch:]version[-release]`; `release` is `""` when absent. */
 export interface RpmVersion {
@@ -115,8 +115,11 @@ export function compareRpmVersions(a: RpmVersion, b: RpmVersion): number {
   return rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release);
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseRpmVersion);
+
 function mustParse(v: string): RpmVersion {
-  const parsed = parseRpmVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("RPM", v);
   return parsed;
 }
@@ -126,5 +129,5 @@ export const rpmScheme = {
   name: "RPM",
   parse: parseRpmVersion,
   compare: (a: string, b: string): number => compareRpmVersions(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseRpmVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

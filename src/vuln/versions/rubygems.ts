@@ -8,7 +8,7 @@
  * (`1.0 == 1.0.0 == 1`). Segments compare pairwise, a missing one counting as 0: numbers by
  * value, strings bytewise, and a string is less than a number — so `1.0.a < 1.0 < 1.0.1`.
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 /** A segment is a non-negative integer (as a digit string without leading zeros) or letters. */
 export type GemSegment =
@@ -74,8 +74,11 @@ export function compareGemVersions(a: GemVersion, b: GemVersion): number {
   return 0;
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseGemVersion);
+
 function mustParse(v: string): GemVersion {
-  const parsed = parseGemVersion(v);
+  const parsed = cachedParse(v);
   if (parsed === undefined) throw invalidVersion("RubyGems", v);
   return parsed;
 }
@@ -85,5 +88,5 @@ export const rubygemsScheme = {
   name: "RubyGems",
   parse: parseGemVersion,
   compare: (a: string, b: string): number => compareGemVersions(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseGemVersion(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

@@ -12,7 +12,7 @@
  * preceded by one `v` (common in tags and some OSV records). Build metadata is kept but ignored
  * for ordering (§10, §11).
  */
-import { invalidVersion, type VersionScheme } from "./types.js";
+import { invalidVersion, type VersionScheme, memoParse } from "./types.js";
 
 export interface SemVer {
   /** Decimal strings without leading zeros (so numeric order is length, then lexical). */
@@ -90,8 +90,11 @@ export function parseSemVer(v: string): SemVer | undefined {
   return parseStrictSemVer(v.startsWith("v") ? v.slice(1) : v);
 }
 
+/** Parsed versions are immutable; matching parses the same few strings over and over. */
+const cachedParse = memoParse(parseSemVer);
+
 function mustParse(v: string): SemVer {
-  const parsed = parseSemVer(v);
+  const parsed = cachedParse(v);
   if (!parsed) throw invalidVersion("SemVer", v);
   return parsed;
 }
@@ -101,5 +104,5 @@ export const semverScheme = {
   name: "SemVer",
   parse: parseSemVer,
   compare: (a: string, b: string): number => compareSemVer(mustParse(a), mustParse(b)),
-  isValid: (v: string): boolean => parseSemVer(v) !== undefined,
+  isValid: (v: string): boolean => cachedParse(v) !== undefined,
 } satisfies VersionScheme;

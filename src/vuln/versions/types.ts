@@ -46,3 +46,22 @@ export function invalidVersion(scheme: string, v: string): BulwarkError {
     details: { scheme, version: v },
   });
 }
+
+/**
+ * Memoises a version parser (bounded: the cache is dropped when it holds `max` entries). Parsers
+ * are pure and their results are never mutated, so one parse per distinct string is enough.
+ */
+export function memoParse<T>(
+  parse: (v: string) => T | undefined,
+  max = 100_000,
+): (v: string) => T | undefined {
+  const cache = new Map<string, T | undefined>();
+  return (v: string) => {
+    const hit = cache.get(v);
+    if (hit !== undefined || cache.has(v)) return hit;
+    const parsed = parse(v);
+    if (cache.size >= max) cache.clear();
+    cache.set(v, parsed);
+    return parsed;
+  };
+}

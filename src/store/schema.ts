@@ -1,0 +1,58 @@
+/**
+ * The store's tables as Kysely sees them. One schema for every dialect; migrations in
+ * migrations.ts create it. Columns are plain text/integers so SQLite and PostgreSQL agree.
+ */
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** One imported vulnerability source (an OSV export, a directory, an online source's cache). */
+export interface VulnSourceTable {
+  name: string;
+  kind: string;
+  location: string;
+  imported_at: string;
+  records: number;
+  newest_modified: string | null;
+}
+
+/** One OSV record, the newest `modified` seen; withdrawn records stay (so older copies cannot resurrect them). */
+export interface VulnRecordTable {
+  id: string;
+  source: string;
+  /** RFC 3339 normalised to `Date#toISOString()`, so text order is time order. */
+  modified: string;
+  withdrawn: string | null;
+  /** What matching and reports read of the record (no details, a few references): parsed per scan. */
+  slim: string;
+}
+
+/** The record as imported (minified OSV JSON), for `db show`. */
+export interface VulnRecordBodyTable {
+  id: string;
+  body: string;
+}
+
+/** Which records name which package: base ecosystem (no `:release`) and the ecosystem-normalised name. */
+export interface VulnPackageTable {
+  ecosystem: string;
+  name: string;
+  record_id: string;
+}
+
+/** Each record's aliases, for lookups by any id (CVE ↔ GHSA ↔ distro advisory). */
+export interface VulnAliasTable {
+  alias: string;
+  record_id: string;
+}
+
+export interface StoreSchema {
+  bulwark_meta: MetaTable;
+  vuln_source: VulnSourceTable;
+  vuln_record: VulnRecordTable;
+  vuln_record_body: VulnRecordBodyTable;
+  vuln_package: VulnPackageTable;
+  vuln_alias: VulnAliasTable;
+}
