@@ -66,7 +66,7 @@ function timeCommand(cmd) {
 export async function run() {
   if (!existsSync(join(DATASET, "Debian/all.zip")))
     throw new Error(`no dataset in ${DATASET}: run \`node bench/prepare-vuln.mjs\` first`);
-  const { VulnDatabase, buildReport, matchableComponents } = await import("../dist/vuln/index.js");
+  const { VulnDatabase, buildReport, matchableComponents, matchSbom } = await import("../dist/vuln/index.js");
   const { encodeCycloneDx } = await import("../dist/formats/index.js");
   const work = mkdtempSync(join(tmpdir(), "bulwark-bench-vuln-"));
   const dbDir = join(work, "db");
@@ -98,7 +98,15 @@ export async function run() {
     const t = performance.now();
     const comps = matchableComponents(sbom);
     const index = await db.indexFor(comps);
-    report = buildReport({ sbom, index, toolVersion: "bench", time: new Date() });
+    const matched = matchSbom(sbom, index);
+    const details = await db.describe(matched.matches.flatMap((m) => m.records.map((r) => r.id)));
+    report = buildReport({
+      sbom,
+      index: matched,
+      details: (id) => details.get(id),
+      toolVersion: "bench",
+      time: new Date(),
+    });
     if (i >= 2) matchTimes.push(performance.now() - t);
   }
   await db.close();

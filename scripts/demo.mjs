@@ -14,6 +14,8 @@ const bold = (s) => (tty ? `\x1b[1m${s}\x1b[22m` : s);
 
 const work = mkdtempSync(join(tmpdir(), "bulwark-demo-"));
 const sbom = join(work, "shop-web.cdx.json");
+const db = join(work, "vulndb");
+const vex = join(work, "shop-worker.vex.json");
 
 const evalArgs = (input) => [
   "policy",
@@ -53,6 +55,68 @@ const steps = [
     args: evalArgs(sbom),
     expect: 0,
   },
+  {
+    title: "Import OSV advisories into a local vulnerability database (sample records, offline)",
+    args: ["db", "import", "examples/vuln-db/osv", "--db", db],
+    expect: 0,
+  },
+  {
+    title: "Scan the background worker (old lodash, minimist, axios, jsonwebtoken) against it",
+    args: ["scan", "examples/shop/worker", "--db", db],
+    expect: 0,
+  },
+  {
+    title: "Gate the scan for production with the built-in policy: a critical finding must fail it",
+    args: [
+      "scan",
+      "examples/shop/worker",
+      "--db",
+      db,
+      "-q",
+      "--policy",
+      "builtin:vulnerabilities",
+      "--env",
+      "production",
+    ],
+    expect: 1,
+  },
+  {
+    title: "Record that the lodash template() injection does not affect the worker (OpenVEX)",
+    args: [
+      "vex",
+      "create",
+      "--id",
+      "CVE-2021-23337",
+      "--product",
+      "pkg:npm/lodash@4.17.20",
+      "--status",
+      "not_affected",
+      "--justification",
+      "vulnerable_code_not_in_execute_path",
+      "--impact",
+      "shop-worker never calls _.template",
+      "--author",
+      "shop security team",
+      "-o",
+      vex,
+    ],
+    expect: 0,
+  },
+  {
+    title: "Scan again with the VEX statement applied: the lodash finding is suppressed, with its reason",
+    args: [
+      "scan",
+      "examples/shop/worker",
+      "--db",
+      db,
+      "--vex",
+      vex,
+      "--show-suppressed",
+      "--fail-on",
+      "critical",
+    ],
+    expect: 1,
+  },
 ];
 
 let failed = 0;
@@ -71,6 +135,6 @@ for (const [i, step] of steps.entries()) {
 console.log(
   failed
     ? `\nDemo FAILED: ${failed} step(s) did not give the expected result.`
-    : "\nDemo complete: the gate denied the draft and allowed the fix.",
+    : "\nDemo complete: the gates denied the draft manifests and the vulnerable worker, and allowed the fix.",
 );
 process.exit(failed ? 1 : 0);

@@ -3,7 +3,7 @@
  * applied in one transaction per migration by Kysely's Migrator; the applied list lives in
  * `kysely_migration`. Never edit a released migration: add the next one.
  */
-import type { Kysely, Migration } from "kysely";
+import { type Kysely, type Migration, sql } from "kysely";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_vulnerability_database": {
@@ -28,7 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .addColumn("source", "text", (c) => c.notNull())
         .addColumn("modified", "text", (c) => c.notNull())
         .addColumn("withdrawn", "text")
-        .addColumn("slim", "text", (c) => c.notNull())
+        .addColumn("extra", "text", (c) => c.notNull())
         .execute();
       // Full records live apart from the rows scans read, so those stay densely packed.
       await db.schema
@@ -36,12 +36,16 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .addColumn("id", "text", (c) => c.primaryKey())
         .addColumn("body", "text", (c) => c.notNull())
         .execute();
+      // Clustered by package (SQLite: WITHOUT ROWID), each row holding what matching reads of the
+      // record: a scan reads each package's records from one contiguous run of pages.
       await db.schema
         .createTable("vuln_package")
         .addColumn("ecosystem", "text", (c) => c.notNull())
         .addColumn("name", "text", (c) => c.notNull())
         .addColumn("record_id", "text", (c) => c.notNull())
+        .addColumn("slim", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("vuln_package_pk", ["ecosystem", "name", "record_id"])
+        .modifyEnd(sql`without rowid`)
         .execute();
       await db.schema.createIndex("vuln_package_record").on("vuln_package").column("record_id").execute();
       await db.schema

@@ -25,8 +25,8 @@ export interface VulnRecordTable {
   /** RFC 3339 normalised to `Date#toISOString()`, so text order is time order. */
   modified: string;
   withdrawn: string | null;
-  /** What matching and reports read of the record (no details, a few references): parsed per scan. */
-  slim: string;
+  /** `{summary, references}`: read only for the records that matched. */
+  extra: string;
 }
 
 /** The record as imported (minified OSV JSON), for `db show`. */
@@ -40,6 +40,8 @@ export interface VulnPackageTable {
   ecosystem: string;
   name: string;
   record_id: string;
+  /** What matching reads of the record (identity, severity, affected), stored with each package. */
+  slim: string;
 }
 
 /** Each record's aliases, for lookups by any id (CVE ↔ GHSA ↔ distro advisory). */

@@ -187,17 +187,34 @@ export function matchComponents(components: Iterable<MatchComponent>, index: Osv
 
 /** Records that name each other (GHSA-x with alias CVE-y, and a DSA with the same CVE) are one issue. */
 function mergeAliases(found: Match[]): Match[] {
-  // Transitive: a record linking two groups (A names CVE-1, B names CVE-2, C names both) joins them.
-  let groups: Match[][] = [];
-  for (const m of [...found].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    const ids = new Set([m.id, ...m.aliases]);
-    const linked = groups.filter((grp) =>
-      grp.some((x) => ids.has(x.id) || x.aliases.some((a) => ids.has(a))),
-    );
-    groups = groups.filter((grp) => !linked.includes(grp));
-    groups.push([...linked.flat(), m].sort((a, b) => (a.id < b.id ? -1 : 1)));
-  }
-  groups.sort((a, b) => (a[0]!.id < b[0]!.id ? -1 : 1));
+  // Union-find over the ids each match names (its own and its aliases): matches sharing any id are
+  // one issue, transitively (A names CVE-1, B names CVE-2, C names both: one group).
+  const sorted = [...found].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const parent = sorted.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const owner = new Map<string, number>();
+  sorted.forEach((m, i) => {
+    for (const id of [m.id, ...m.aliases]) {
+      const j = owner.get(id);
+      if (j === undefined) owner.set(id, i);
+      else {
+        const [a, b] = [root(i), root(j)];
+        // The group is named by its smallest id, so the lower index stays the root.
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  });
+  const byRoot = new Map<number, Match[]>();
+  sorted.forEach((m, i) => {
+    const r = root(i);
+    const g = byRoot.get(r);
+    if (g) g.push(m);
+    else byRoot.set(r, [m]);
+  });
+  const groups = [...byRoot.entries()].sort(([a], [b]) => a - b).map(([, g]) => g);
   return groups.map((g) => {
     const [first, ...rest] = g;
     if (!rest.length) return first!;

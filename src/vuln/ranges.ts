@@ -56,13 +56,15 @@ export function evaluateAffected(
   const notes: string[] = [];
   const fixed: string[] = [];
   let via: AffectedResult["via"];
-  if (
-    affected.versions?.some(
-      (v) =>
-        v === version || (scheme.isValid(v) && scheme.isValid(version) && scheme.compare(v, version) === 0),
+  const listed = affected.versions;
+  if (listed?.length) {
+    // Exact spelling first; then equal-but-differently-spelled versions (`1.0` = `1.0.0` in PyPI).
+    if (listed.includes(version)) via = "versions";
+    else if (
+      scheme.isValid(version) &&
+      listed.some((v) => scheme.isValid(v) && scheme.compare(v, version) === 0)
     )
-  ) {
-    via = "versions";
+      via = "versions";
   }
   (affected.ranges ?? []).forEach((range, i) => {
     if (range.type === "GIT") {

@@ -55,9 +55,16 @@ function cvssOf(record: OsvRecord): CvssInfo[] {
   return out;
 }
 
+const scored = new Map<string, CvssInfo | undefined>();
+
+/** Scores a vector once per process (reports repeat the same few vectors thousands of times). */
 function scoreVector(vector: string): CvssInfo | undefined {
+  if (scored.has(vector)) return scored.get(vector);
   const score = cvssScore(vector);
-  return score ? { ...score, severity: score.severity.toLowerCase() as Severity } : undefined;
+  const info = score ? { ...score, severity: score.severity.toLowerCase() as Severity } : undefined;
+  if (scored.size > 10_000) scored.clear();
+  scored.set(vector, info);
+  return info;
 }
 
 const VERSION_ORDER = { "4.0": 3, "3.1": 2, "3.0": 1 } as const;
@@ -113,9 +120,23 @@ function referencesOf(records: readonly OsvRecord[]): string[] {
   return [...out].slice(0, 8);
 }
 
-function findingOf(m: Match, component: SbomComponent, source: string): Finding {
-  const sev = severityOf(m.records);
-  const summary = m.records.map((r) => r.summary).find((s) => s);
+/** Summary and links kept apart from the records matching reads (see `VulnDatabase.describe`). */
+export type DetailsOf = (
+  recordId: string,
+) => { summary?: string; references?: readonly { type: string; url: string }[] } | undefined;
+
+function withDetails(records: readonly OsvRecord[], details: DetailsOf | undefined): readonly OsvRecord[] {
+  if (!details) return records;
+  return records.map((r) => {
+    const d = details(r.id);
+    return d ? ({ ...r, summary: r.summary ?? d.summary, references: d.references } as OsvRecord) : r;
+  });
+}
+
+function findingOf(m: Match, component: SbomComponent, source: string, details?: DetailsOf): Finding {
+  const records = withDetails(m.records, details);
+  const sev = severityOf(records);
+  const summary = records.map((r) => r.summary).find((s) => s);
   return {
     id: m.id,
     aliases: m.aliases,
@@ -134,7 +155,7 @@ function findingOf(m: Match, component: SbomComponent, source: string): Finding 
     matchedVersion: m.matchedVersion,
     fixedVersions: m.fixedVersions,
     suppressed: false,
-    references: referencesOf(m.records),
+    references: referencesOf(records),
     source,
     notes: [...new Set(m.notes)],
   };
@@ -149,9 +170,24 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/** The SBOM's distinct matchable components (by purl) and their matches. */
+export interface Matched {
+  readonly components: ReadonlyMap<string, SbomComponent>;
+  readonly matches: readonly Match[];
+}
+
+export function matchSbom(sbom: SbomDocument, index: OsvIndex): Matched {
+  const components = new Map<string, SbomComponent>();
+  for (const c of matchableComponents(sbom)) if (!components.has(c.purl)) components.set(c.purl, c);
+  // One evaluation per distinct purl (the same package found in several places is one component).
+  return { components, matches: matchComponents([...components.values()].map(toMatchComponent), index) };
+}
+
 export interface ScanInput {
   readonly sbom: SbomDocument;
-  readonly index: OsvIndex;
+  /** The advisories to match against; or the result of {@link matchSbom} when already matched. */
+  readonly index: OsvIndex | Matched;
+  readonly details?: DetailsOf;
   /** Which source each record came from (default `db`). */
   readonly sourceOf?: (recordId: string) => string;
   /** Applied to the findings before summarising (VEX). */
@@ -163,13 +199,10 @@ export interface ScanInput {
 }
 
 export function buildReport(input: ScanInput): VulnerabilityReport {
-  const components = matchableComponents(input.sbom);
-  const byPurl = new Map<string, SbomComponent>();
-  for (const c of components) if (!byPurl.has(c.purl)) byPurl.set(c.purl, c);
-  // One evaluation per distinct purl (the same package found in several places is one component).
-  const matches = matchComponents([...byPurl.values()].map(toMatchComponent), input.index);
+  const { components: byPurl, matches } =
+    "matches" in input.index ? input.index : matchSbom(input.sbom, input.index);
   let findings = matches.map((m) =>
-    findingOf(m, byPurl.get(m.component.purl)!, input.sourceOf?.(m.id) ?? "db"),
+    findingOf(m, byPurl.get(m.component.purl)!, input.sourceOf?.(m.id) ?? "db", input.details),
   );
   if (input.postProcess) findings = input.postProcess(findings);
   findings.sort(compareFindings);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { zipSync, strToU8 } from "fflate";
+import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/index.js";
 import { openStore } from "../../src/store/index.js";
@@ -134,6 +134,39 @@ describe("VulnDatabase import", () => {
       ]);
       expect(status.ecosystems).toEqual([{ ecosystem: "npm", records: 4 }]);
       expect(status.ageHours).toBeCloseTo(1, 0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("reads zips written with data descriptors, stored entries and leading bytes (central directory)", async () => {
+    // A streaming writer (sizes after the data, in data descriptors), one stored entry, and 100
+    // bytes prepended as self-extracting archives have.
+    const chunks: Uint8Array[] = [];
+    const zip = new Zip((err, chunk) => {
+      if (err) throw err;
+      chunks.push(chunk);
+    });
+    for (const id of ["SAMPLE-20", "SAMPLE-21"]) {
+      const f = new ZipDeflate(`${id}.json`, { level: 9 });
+      zip.add(f);
+      f.push(strToU8(JSON.stringify(rec(id, "2024-01-01T00:00:00Z"))), true);
+    }
+    const stored = new ZipPassThrough("nested/SAMPLE-22.json");
+    zip.add(stored);
+    stored.push(strToU8(JSON.stringify(rec("SAMPLE-22", "2024-01-01T00:00:00Z"))), true);
+    zip.end();
+    const path = join(dir, "streamed.zip");
+    writeFileSync(path, Buffer.concat([Buffer.alloc(100, 0x20), ...chunks]));
+    const db = await VulnDatabase.open(join(dir, "db"));
+    try {
+      expect(await db.importPath(path)).toMatchObject({ read: 3, added: 3 });
+      // A damaged entry is an error naming it.
+      const bytes = readFileSync(path);
+      const at = bytes.indexOf(Buffer.from("SAMPLE-21.json")) + 40;
+      bytes[at] = bytes[at]! ^ 0xff;
+      writeFileSync(path, bytes);
+      await expect(db.importPath(path)).rejects.toMatchObject({ code: "INPUT_INVALID" });
     } finally {
       await db.close();
     }

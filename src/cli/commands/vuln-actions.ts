@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BulwarkError, canonicalDigest, EXIT, type ExitCode } from "../../core/index.js";
-import type { SbomDocument } from "../../formats/index.js";
+import { encodeOpenVex, type SbomDocument } from "../../formats/index.js";
 import { PolicyEngine, loadPolicySet, parseInput } from "../../policy/index.js";
 import { generateSbom, type TargetKind } from "../../sbom/index.js";
 import { bulwarkHome } from "../../store/index.js";
@@ -14,6 +14,8 @@ import {
   type Finding,
   loadVexDocument,
   matchableComponents,
+  type Matched,
+  matchSbom,
   npmRegistryFor,
   type OsvRecord,
   OsvIndex,
@@ -22,6 +24,7 @@ import {
   queryOsvApi,
   reportToCycloneDx,
   reportToInToto,
+  type RecordDetails,
   reportToSarif,
   VULN_DB_FILE,
   VulnDatabase,
@@ -264,7 +267,7 @@ export async function scan(rt: Runtime, target: string, opts: ScanOptions): Prom
     ...(c.sourcePackage ? { sourcePackage: c.sourcePackage } : {}),
   }));
 
-  const warnings: string[] = [];
+  const warnings: string[] = vexDocs.flatMap((d) => d.warnings.map((w) => `VEX ${d.source}: ${w}`));
   const index = new OsvIndex();
   const sourceOf = new Map<string, string>();
   let database: VulnerabilityReport["database"];
@@ -276,7 +279,13 @@ export async function scan(rt: Runtime, target: string, opts: ScanOptions): Prom
       "FILE_NOT_FOUND",
       `no vulnerability database at ${dbFile}: import OSV data first (bulwark db import <all.zip|dir>), point --db at one, or use --source osv-api`,
     );
-  const db = existsSync(dbFile) || online.length ? await VulnDatabase.open(dir) : undefined;
+  // Read-only unless online answers are to be cached: concurrent scans never write.
+  const db =
+    existsSync(dbFile) || online.length
+      ? await VulnDatabase.open(dir, online.length ? {} : { readonly: true })
+      : undefined;
+  let matched: Matched;
+  let details: Map<string, RecordDetails> | undefined;
   try {
     if (sources.includes("db") && db) {
       const fromDb = await db.indexFor(components);
@@ -329,13 +338,16 @@ export async function scan(rt: Runtime, target: string, opts: ScanOptions): Prom
         s === "osv-api" ? opts.osvApiUrl : "npm registry",
       );
     }
+    matched = matchSbom(sbom, index);
+    if (db) details = await db.describe(matched.matches.flatMap((m) => m.records.map((r) => r.id)));
   } finally {
     await db?.close();
   }
 
   const report = buildReport({
     sbom,
-    index,
+    index: matched,
+    details: (id) => details?.get(id),
     sourceOf: (id) => sourceOf.get(id) ?? "db",
     ...(vexDocs.length ? { postProcess: (f: Finding[]) => applyVex(f, vexDocs, vexTarget(sbom)) } : {}),
     toolVersion: rt.version,
@@ -438,6 +450,6 @@ export async function vexCreate(rt: Runtime, opts: VexCreateOptions): Promise<Ex
     timestamp: rt.clock.now().toISOString(),
     ...(opts.docId ? { id: opts.docId } : {}),
   });
-  rt.emit(`${JSON.stringify(doc, null, 2)}\n`);
+  rt.emit(encodeOpenVex(doc));
   return EXIT.ok;
 }

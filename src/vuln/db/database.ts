@@ -156,7 +156,7 @@ export class VulnDatabase {
               source,
               modified: normalisedTime(r.modified!),
               withdrawn: r.withdrawn ? normalisedTime(r.withdrawn) : null,
-              slim: JSON.stringify(slimRecord(r)),
+              extra: JSON.stringify(recordDetails(r)),
             })),
           )
           .onConflict((oc) =>
@@ -164,7 +164,7 @@ export class VulnDatabase {
               source: eb.ref("excluded.source"),
               modified: eb.ref("excluded.modified"),
               withdrawn: eb.ref("excluded.withdrawn"),
-              slim: eb.ref("excluded.slim"),
+              extra: eb.ref("excluded.extra"),
             })),
           )
           .execute();
@@ -173,12 +173,13 @@ export class VulnDatabase {
           .values(write.map((r) => ({ id: r.id, body: JSON.stringify(r) })))
           .onConflict((oc) => oc.column("id").doUpdateSet((eb) => ({ body: eb.ref("excluded.body") })))
           .execute();
-        const packages: { ecosystem: string; name: string; record_id: string }[] = [];
+        const packages: { ecosystem: string; name: string; record_id: string; slim: string }[] = [];
         const aliases: { alias: string; record_id: string }[] = [];
         for (const r of write) {
           for (const a of new Set(r.aliases ?? []))
             if (a !== r.id) aliases.push({ alias: a, record_id: r.id });
           if (r.withdrawn) continue;
+          const slim = JSON.stringify(slimRecord(r));
           const keys = new Set<string>();
           for (const a of r.affected ?? []) {
             if (!a.package) continue;
@@ -186,13 +187,13 @@ export class VulnDatabase {
             const key = `${eco}\u0000${normalName(eco, a.package.name)}`;
             if (keys.has(key)) continue;
             keys.add(key);
-            packages.push({ ecosystem: eco, name: normalName(eco, a.package.name), record_id: r.id });
+            packages.push({ ecosystem: eco, name: normalName(eco, a.package.name), record_id: r.id, slim });
           }
         }
-        for (let i = 0; i < packages.length; i += 2000)
+        for (let i = 0; i < packages.length; i += 1000)
           await trx
             .insertInto("vuln_package")
-            .values(packages.slice(i, i + 2000))
+            .values(packages.slice(i, i + 1000))
             .execute();
         for (let i = 0; i < aliases.length; i += 2000)
           await trx
@@ -257,22 +258,36 @@ export class VulnDatabase {
     for (const [ecosystem, names] of byEcosystem) {
       const list = [...names];
       for (let i = 0; i < list.length; i += 500) {
+        // Withdrawn records have no package rows.
         const rows = await this.store.db
-          .selectFrom("vuln_package as p")
-          .innerJoin("vuln_record as r", "r.id", "p.record_id")
-          .select(["r.id", "r.slim"])
-          .where("p.ecosystem", "=", ecosystem)
-          .where("p.name", "in", list.slice(i, i + 500))
-          .where("r.withdrawn", "is", null)
+          .selectFrom("vuln_package")
+          .select(["record_id", "slim"])
+          .where("ecosystem", "=", ecosystem)
+          .where("name", "in", list.slice(i, i + 500))
           .execute();
         for (const row of rows) {
-          if (seen.has(row.id)) continue;
-          seen.add(row.id);
+          if (seen.has(row.record_id)) continue;
+          seen.add(row.record_id);
           index.add(JSON.parse(row.slim) as OsvRecord);
         }
       }
     }
     return index;
+  }
+
+  /** Summary and advisory links of the given records (those a scan matched). */
+  async describe(ids: Iterable<string>): Promise<Map<string, RecordDetails>> {
+    const list = [...new Set(ids)];
+    const out = new Map<string, RecordDetails>();
+    for (let i = 0; i < list.length; i += 500) {
+      const rows = await this.store.db
+        .selectFrom("vuln_record")
+        .select(["id", "extra"])
+        .where("id", "in", list.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.set(r.id, JSON.parse(r.extra) as RecordDetails);
+    }
+    return out;
   }
 
   /** A record by its id or any alias (withdrawn ones included, so `db show` can say so). */
@@ -364,21 +379,31 @@ function ageHours(clock: Clock, since: string): number {
 
 const REFERENCE_TYPES = new Set(["ADVISORY", "WEB", "REPORT"]);
 
+/** What a report shows of a record besides the match: its summary and a few advisory links. */
+export interface RecordDetails {
+  readonly summary?: string;
+  readonly references?: readonly { readonly type: string; readonly url: string }[];
+}
+
+export function recordDetails(r: OsvRecord): RecordDetails {
+  const refs = ((r as { references?: { type?: string; url?: string }[] }).references ?? [])
+    .filter((x): x is { type: string; url: string } => !!x.type && REFERENCE_TYPES.has(x.type) && !!x.url)
+    .slice(0, 8);
+  return { ...(r.summary ? { summary: r.summary } : {}), ...(refs.length ? { references: refs } : {}) };
+}
+
 /**
- * The part of a record scans read: identity, severity, affected ranges and versions, a few
- * advisory links. Long `details`, credits and most references stay in the full body (`db show`).
+ * The part of a record matching reads: identity, aliases, severity, affected ranges and versions.
+ * Summary and links are in `extra` (read for matched records only); the full record in the body
+ * table (`db show`).
  */
 export function slimRecord(r: OsvRecord): OsvRecord {
-  const refs = ((r as { references?: { type?: string; url?: string }[] }).references ?? [])
-    .filter((x) => x.type && REFERENCE_TYPES.has(x.type))
-    .slice(0, 8);
   const severity = r.database_specific?.severity;
   return {
     id: r.id,
     ...(r.modified ? { modified: r.modified } : {}),
     ...(r.withdrawn ? { withdrawn: r.withdrawn } : {}),
     ...(r.aliases?.length ? { aliases: r.aliases } : {}),
-    ...(r.summary ? { summary: r.summary } : {}),
     ...(r.severity?.length ? { severity: r.severity } : {}),
     affected: (r.affected ?? []).map((a) => {
       const es = (a as { ecosystem_specific?: Record<string, unknown> }).ecosystem_specific;
@@ -390,7 +415,6 @@ export function slimRecord(r: OsvRecord): OsvRecord {
         ...(typeof rating === "string" ? { ecosystem_specific: { severity: rating } } : {}),
       };
     }),
-    ...(refs.length ? { references: refs } : {}),
     ...(typeof severity === "string" ? { database_specific: { severity } } : {}),
   } as OsvRecord;
 }

@@ -3,6 +3,7 @@ export {
   defaultSourceName,
   type ImportOptions,
   type ImportResult,
+  type RecordDetails,
   VULN_DB_FILE,
   VulnDatabase,
 } from "./database.js";

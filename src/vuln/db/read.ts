@@ -46,7 +46,8 @@ export function inputKind(path: string): InputKind {
   try {
     const head = Buffer.alloc(4);
     readSync(fd, head, 0, 4, 0);
-    return head.readUInt32LE(0) === 0x04034b50 ? "zip" : "file";
+    // The local-header magic, or the name for archives with bytes before the first entry.
+    return head.readUInt32LE(0) === 0x04034b50 || /\.zip$/i.test(path) ? "zip" : "file";
   } finally {
     closeSync(fd);
   }
