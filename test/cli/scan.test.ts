@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -262,4 +262,81 @@ describe("bulwark db", () => {
       (await cli(["db", "import", SAMPLES, join(SAMPLES, "x"), "--db", db, "--source-name", "a"])).code,
     ).toBe(2);
   });
+});
+
+const FIXTURES = process.env.BULWARK_FIXTURES_DIR || join(ROOT, ".cache/fixtures");
+const IMAGE = join(FIXTURES, "debian-image.oci.tar");
+const SOURCES = join(FIXTURES, "debian-rootfs.dpkg-source.tsv");
+const haveImage = existsSync(IMAGE) && existsSync(SOURCES);
+const CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
+
+describe("bulwark scan of a real Debian image (debootstrap bookworm, OCI archive)", () => {
+  it.runIf(CI && !haveImage)("has its fixture in CI", () => {
+    expect.fail(`missing ${IMAGE}: build it with scripts/fixtures/image-debian.sh (see .ci/run)`);
+  });
+
+  it.skipIf(!haveImage)(
+    "reports exactly the Debian:12 advisories of its source packages, through their binaries",
+    async () => {
+      // Ground truth from dpkg-query: binary → source package and version.
+      const rows = readFileSync(SOURCES, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.split("\t") as [string, string, string, string]);
+      const source = (name: string) => rows.find((r) => r[2] === name)!;
+      const [, , , glibc] = source("glibc");
+      const [, , , bash] = source("bash");
+      const [, , , apt] = source("apt");
+      // Advisories written for this test, Debian-style (per source package, per release). In dpkg
+      // order `V+zz1` sorts after V, so "fixed in V+zz1" affects V and "fixed in V" does not.
+      const dsa = (id: string, ecosystem: string, name: string, fixed: string) => ({
+        id,
+        modified: "2026-01-01T00:00:00Z",
+        aliases: [`CVE-2099-${id.slice(-4)}`],
+        summary: `${name}: sample advisory`,
+        affected: [
+          {
+            package: { ecosystem, name },
+            ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }],
+          },
+        ],
+      });
+      const dir = mkdtempSync(join(tmp, "debian-osv-"));
+      const records = [
+        dsa("DSA-SAMPLE-0001", "Debian:12", "glibc", `${glibc}+zz1`),
+        dsa("DSA-SAMPLE-0002", "Debian:12", "bash", `${bash}+zz1`),
+        dsa("DSA-SAMPLE-0003", "Debian:12", "apt", apt), // fixed in the installed version
+        dsa("DSA-SAMPLE-0004", "Debian:11", "bash", `${bash}+zz1`), // another release
+        dsa("DSA-SAMPLE-0005", "Debian:12", "libc6", `${glibc}+zz1`), // a binary name: never matches
+      ];
+      for (const r of records) writeFileSync(join(dir, `${r.id}.json`), JSON.stringify(r));
+      const imgDb = join(tmp, "debian-db");
+      expect((await cli(["db", "import", dir, "--db", imgDb])).code).toBe(0);
+      const r = await cli(["scan", IMAGE, "--db", imgDb, "--format", "json"]);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.target).toMatchObject({ type: "image", digest: expect.stringMatching(/^sha256:/) });
+      const found = (
+        report.matches as {
+          id: string;
+          package: { name: string; sourcePackage?: { name: string } };
+          matchedVersion: string;
+          fixedVersions: string[];
+        }[]
+      )
+        .map(
+          (m) =>
+            `${m.id} ${m.package.name} (${m.package.sourcePackage?.name}) ${m.matchedVersion} → ${m.fixedVersions.join(",")}`,
+        )
+        .sort();
+      const binariesOf = (src: string) => rows.filter((x) => x[2] === src).map((x) => x[0]);
+      expect(found).toEqual(
+        [
+          ...binariesOf("glibc").map((b) => `DSA-SAMPLE-0001 ${b} (glibc) ${glibc} → ${glibc}+zz1`),
+          ...binariesOf("bash").map((b) => `DSA-SAMPLE-0002 ${b} (bash) ${bash} → ${bash}+zz1`),
+        ].sort(),
+      );
+      expect(binariesOf("glibc").length).toBeGreaterThanOrEqual(2);
+    },
+  );
 });
