@@ -72,7 +72,6 @@ export {
   isAbsoluteIri,
   isOpenVexContext,
   isRfc3339DateTime,
-  jsonPointer,
   OPENVEX_CONTEXT,
   OPENVEX_HASH_ALGORITHMS,
   OPENVEX_JUSTIFICATIONS,
@@ -92,3 +91,12 @@ export {
   type OpenVexVulnerability,
   parseJsonText,
 } from "./openvex.js";
+export {
+  DecodeError,
+  type DecodeLocation,
+  get as getOwn,
+  isObject,
+  type Json,
+  jsonPointer,
+  kindOf,
+} from "./json-read.js";

@@ -15,6 +15,15 @@
  */
 import { prettyJson } from "./cyclonedx.js";
 import { jsonSyntaxError } from "./sbom-decode.js";
+import {
+  DecodeError,
+  type DecodeLocation,
+  get,
+  isObject,
+  type Json,
+  jsonPointer,
+  kindOf,
+} from "./json-read.js";
 
 export const OPENVEX_CONTEXT = "https://openvex.dev/ns/v0.2.0";
 /** Contexts of pre-0.2.0 documents, read in compatibility mode. */
@@ -109,36 +118,14 @@ export interface OpenVexDocument {
   readonly statements: readonly OpenVexStatement[];
 }
 
-/** Where a decode error is: the file, a line and column when known, and a JSON pointer. */
-export interface OpenVexErrorLocation {
-  readonly file?: string;
-  readonly line?: number;
-  readonly column?: number;
-  /** RFC 6901 JSON pointer of the offending value, e.g. `/statements/0/status`; "" for the root. */
-  readonly path?: string;
-}
+/** Where a decode error is; `path` is an RFC 6901 JSON pointer, e.g. `/statements/0/status`. */
+export type OpenVexErrorLocation = DecodeLocation;
 
-/**
- * A document that is not JSON, not OpenVEX, or breaks a rule of the specification. `code` is the
- * core error code callers map it to (`INPUT_INVALID`, exit 4); the domain layer wraps it in a
- * BulwarkError.
- */
-export class OpenVexError extends Error {
-  readonly code = "INPUT_INVALID" as const;
-  readonly location: OpenVexErrorLocation;
-
+/** A document that is not JSON, not OpenVEX, or breaks a rule of the specification. */
+export class OpenVexError extends DecodeError {
   constructor(message: string, location: OpenVexErrorLocation, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, location, options);
     this.name = "OpenVexError";
-    this.location = location;
-  }
-
-  /** `file:line:col: message [INPUT_INVALID]`, like every Bulwark error on stderr. */
-  override toString(): string {
-    const { file, line, column } = this.location;
-    let where = file ?? "<input>";
-    if (line !== undefined) where += `:${line}${column !== undefined ? `:${column}` : ""}`;
-    return `${where}: ${this.message} [${this.code}]`;
   }
 }
 
@@ -204,8 +191,6 @@ export function encodeOpenVex(doc: OpenVexDocument): string {
 // ---------------------------------------------------------------------------------------------
 // Encoding.
 
-type Json = Record<string, unknown>;
-
 /** Copies the named fields that are set, in order. */
 function pick(from: object, keys: readonly string[]): Json {
   const out: Json = {};
@@ -251,27 +236,6 @@ function openVexJson(doc: OpenVexDocument): Json {
 // Decoding.
 
 type Path = readonly (string | number)[];
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** An own property only: a hostile `constructor` key never reaches the prototype. */
-function get(o: Json, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  return `a ${typeof v}`;
-}
-
-/** RFC 6901: `~` → `~0`, `/` → `~1`. */
-export function jsonPointer(path: Path): string {
-  return path.map((seg) => `/${String(seg).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
-}
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

@@ -23,37 +23,20 @@ import type {
   SbomSubject,
 } from "./sbom-document.js";
 import { SPDX_ISSUE_PREFIX } from "./spdx.js";
+import { DecodeError, type DecodeLocation, get, isObject, type Json, kindOf } from "./json-read.js";
 
 /** Where a decode error is: 1-based line and column (UTF-16 units), and the path of the value. */
-export interface SbomDecodeLocation {
-  readonly file?: string;
-  readonly line?: number;
-  readonly column?: number;
-  /** Path of the offending value, e.g. `components[3].hashes[0].content`; "" for the document. */
-  readonly path?: string;
-}
+/** Path of the offending value, e.g. `components[3].hashes[0].content`; "" for the document. */
+export type SbomDecodeLocation = DecodeLocation;
 
 /**
  * A document that is not valid JSON, not a supported SBOM format or version, or has a value of
- * the wrong type where the format says what it must be. `code` is the core error code the caller
- * maps it to (`INPUT_INVALID`, exit 4).
+ * the wrong type where the format says what it must be.
  */
-export class SbomDecodeError extends Error {
-  readonly code = "INPUT_INVALID" as const;
-  readonly location: SbomDecodeLocation;
-
+export class SbomDecodeError extends DecodeError {
   constructor(message: string, location: SbomDecodeLocation, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, location, options);
     this.name = "SbomDecodeError";
-    this.location = location;
-  }
-
-  /** `file:line:col: message [INPUT_INVALID]`, like every Bulwark error on stderr. */
-  override toString(): string {
-    const { file, line, column } = this.location;
-    let where = file ?? "<input>";
-    if (line !== undefined) where += `:${line}${column !== undefined ? `:${column}` : ""}`;
-    return `${where}: ${this.message} [${this.code}]`;
   }
 }
 
@@ -134,23 +117,6 @@ function segments(path: Path): (string | number)[] {
   const out: (string | number)[] = [];
   for (let p = path; p !== undefined; p = p.parent) out.push(p.seg);
   return out.reverse();
-}
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** An own property only: a hostile `constructor` key never reaches the prototype. */
-function get(o: Json, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  return `a ${typeof v}`;
 }
 
 function formatPath(path: readonly (string | number)[]): string {

@@ -12,7 +12,11 @@ import { BulwarkError, canonicalDigest, DEFAULT_LIMITS, digestEquals, type Limit
 import {
   CYCLONEDX_READ_VERSIONS,
   decodeOpenVex,
+  getOwn as get,
   isAbsoluteIri,
+  isObject,
+  type Json,
+  kindOf,
   isRfc3339DateTime,
   jsonPointer,
   OPENVEX_CONTEXT,
@@ -260,24 +264,7 @@ function fromOpenVexError(e: unknown, file: string): unknown {
 // ---------------------------------------------------------------------------------------------
 // CycloneDX VEX.
 
-type Json = Record<string, unknown>;
 type Path = readonly (string | number)[];
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** An own property only: a hostile `constructor` key never reaches the prototype. */
-function get(o: Json, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  return `a ${typeof v}`;
-}
 
 /** Located reads of a CycloneDX document; every failure is INPUT_INVALID at a JSON pointer. */
 class CdxReader {

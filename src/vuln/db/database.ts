@@ -341,34 +341,15 @@ export class VulnDatabase {
       .groupBy("ecosystem")
       .orderBy("ecosystem")
       .execute();
-    const sources = await db.selectFrom("vuln_source").selectAll().orderBy("name").execute();
-    const updatedAt = sources
-      .map((s) => s.imported_at)
-      .sort()
-      .at(-1);
+    const { sources, updatedAt, ageHours: age } = await this.summary(clock);
     return {
       location: this.location,
       driver: this.store.driver,
       records: Number(totals.n),
       withdrawn: Number(totals.withdrawn),
       ecosystems: ecosystems.map((e) => ({ ecosystem: e.ecosystem, records: Number(e.n) })),
-      sources: sources.map((s) => ({
-        name: s.name,
-        kind: s.kind,
-        location: s.location,
-        importedAt: s.imported_at,
-        records: Number(s.records),
-        ...(s.newest_modified ? { newestModified: s.newest_modified } : {}),
-      })),
-      ...(updatedAt
-        ? {
-            updatedAt,
-            ageHours: Math.max(
-              0,
-              Math.round(((clock.now().getTime() - Date.parse(updatedAt)) / 3_600_000) * 10) / 10,
-            ),
-          }
-        : {}),
+      sources,
+      ...(updatedAt ? { updatedAt, ageHours: age! } : {}),
     };
   }
 }
