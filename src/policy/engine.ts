@@ -18,6 +18,7 @@ import {
   stringMap,
   TEMPLATE_PATH,
 } from "./load/kubernetes.js";
+import { parseFieldPath } from "./load/native.js";
 import type { ExpressionSpec, RuleSpec } from "./model.js";
 import type { DecisionValue, EvaluationReport, EvaluationResult, Violation } from "./types.js";
 
@@ -59,6 +60,7 @@ interface CompiledRule {
   readonly validations: {
     expr: CompiledExpr;
     fieldPath?: readonly (string | number)[];
+    fieldPathExpr?: CompiledExpr;
     message?: string;
     messageExpr?: CompiledExpr;
     reason?: string;
@@ -138,6 +140,7 @@ export class PolicyEngine {
       validations: spec.validations.map((v) => ({
         expr: c(v.expr, BOOL_RESULT, "a validation"),
         ...(v.fieldPath ? { fieldPath: v.fieldPath } : {}),
+        ...(v.fieldPathExpr ? { fieldPathExpr: c(v.fieldPathExpr, undefined, "a fieldPathExpression") } : {}),
         ...(v.message !== undefined ? { message: v.message } : {}),
         ...(v.messageExpr ? { messageExpr: c(v.messageExpr, STRING_RESULT, "a messageExpression") } : {}),
         ...(v.reason !== undefined ? { reason: v.reason } : {}),
@@ -399,20 +402,21 @@ export class PolicyEngine {
             error: m.error,
           });
       }
-      found.push(
-        this.#violation(
-          rule,
-          variant,
-          doc,
-          message?.trim() ? message : `failed expression: ${oneLine(val.expr.spec.source)}`,
-          val.expr,
-          {
-            ...(val.reason ? { reason: val.reason } : {}),
-            ...(val.remediation ? { remediation: val.remediation } : {}),
-          },
-          val.fieldPath,
-        ),
-      );
+      for (const fieldPath of this.#fieldPaths(val, activation, id))
+        found.push(
+          this.#violation(
+            rule,
+            variant,
+            doc,
+            message?.trim() ? message : `failed expression: ${oneLine(val.expr.spec.source)}`,
+            val.expr,
+            {
+              ...(val.reason ? { reason: val.reason } : {}),
+              ...(val.remediation ? { remediation: val.remediation } : {}),
+            },
+            fieldPath,
+          ),
+        );
     }
     for (const a of rule.auditAnnotations) {
       const r = run(a.expr.program, activation);
@@ -421,6 +425,30 @@ export class PolicyEngine {
     }
     if (found.length && rule.exceptions.length) this.#applyExceptions(rule, activation, now, found);
     out.push(...found);
+  }
+
+  /**
+   * Where a failed validation points: each path its `fieldPathExpression` gives (a string or a
+   * list of strings: one violation per path), else its static `fieldPath`. A failing or malformed
+   * expression falls back to the static path (logged), never loses the violation.
+   */
+  #fieldPaths(
+    val: CompiledRule["validations"][number],
+    activation: Record<string, unknown>,
+    id: string,
+  ): (readonly (string | number)[] | undefined)[] {
+    if (!val.fieldPathExpr) return [val.fieldPath];
+    const r = run(val.fieldPathExpr.program, activation);
+    const texts = typeof r.value === "string" ? [r.value] : Array.isArray(r.value) ? r.value : undefined;
+    const paths = texts?.map((t) => (typeof t === "string" ? parseFieldPath(t) : undefined));
+    if (r.error !== undefined || !paths || paths.some((p) => p === undefined)) {
+      this.#logger.debug("fieldPathExpression gave no usable path; using fieldPath", {
+        policy: id,
+        error: r.error,
+      });
+      return [val.fieldPath];
+    }
+    return paths.length ? paths : [val.fieldPath];
   }
 
   #applyExceptions(

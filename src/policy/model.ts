@@ -17,6 +17,11 @@ export interface ValidationSpec {
   readonly remediation?: string;
   /** Where in the input the violation points (`spec.containers[0].image`), as parsed path segments. */
   readonly fieldPath?: readonly (string | number)[];
+  /**
+   * CEL giving the path(s) at violation time: a string, or a list of strings for one violation per
+   * offending field (e.g. each privileged container). Falls back to `fieldPath` when it fails.
+   */
+  readonly fieldPathExpr?: ExpressionSpec;
 }
 
 export interface ExceptionSpec {

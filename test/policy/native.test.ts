@@ -351,6 +351,36 @@ describe("violation locations", () => {
     expect(exact.location).toMatchObject({ line: 8, column: 11, path: "spec.template.spec.containers[0]" });
   });
 
+  it("fieldPathExpression: one violation per path it gives, inside the pod template for controllers", () => {
+    const policy = `apiVersion: bulwark.dev/v1
+kind: Policy
+metadata: { id: FP-1, title: no privileged containers }
+spec:
+  kinds: [Pod]
+  variables:
+    - name: bad
+      expression: "podContainers(object.spec).filter(c, c.container.?securityContext.?privileged.orValue(false))"
+  validations:
+    - expression: "size(variables.bad) == 0"
+      messageExpression: "'privileged: ' + variables.bad.map(c, c.name).join(', ')"
+      fieldPath: spec
+      fieldPathExpression: "variables.bad.map(c, c.path + '.securityContext.privileged')"
+`;
+    const deploy =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: i\n          securityContext: {privileged: true}\n      containers:\n        - name: ok\n        - name: x\n          securityContext: {privileged: true}\n";
+    const vs = evaluate({ "p.yaml": policy }, deploy).results[0]!.violations;
+    expect(vs.map((v) => [v.location!.path, v.location!.line, v.message])).toEqual([
+      ["spec.template.spec.initContainers[0].securityContext.privileged", 9, "privileged: i, x"],
+      ["spec.template.spec.containers[1].securityContext.privileged", 13, "privileged: i, x"],
+    ]);
+    // A failing or malformed expression falls back to the static fieldPath; the violation stays.
+    for (const broken of ["object.nope.path", "'spec..x'", "[1, 2]"]) {
+      const p2 = policy.replace(/fieldPathExpression: .*/, `fieldPathExpression: ${JSON.stringify(broken)}`);
+      const v2 = evaluate({ "p.yaml": p2 }, deploy).results[0]!.violations;
+      expect(v2.map((v) => v.location!.path)).toEqual(["spec.template.spec"]);
+    }
+  });
+
   it("rejects a malformed fieldPath at load", () => {
     expect(errorOf(() => policySet({ "p.yaml": withPath("spec..containers") })).message).toMatch(
       /fieldPath must be a dotted path/,

@@ -73,6 +73,12 @@ export function registerBulwark(env: Environment, options: BulwarkLibraryOptions
       handler: imageRef,
     },
     {
+      signature: "podContainers(dyn): list<map<string, dyn>>",
+      description:
+        "Every container of a pod spec — initContainers, containers, ephemeralContainers — as {kind, index, name, path, container}; path (spec.containers[0]) points into the object, for fieldPathExpression.",
+      handler: podContainers,
+    },
+    {
       signature: `now(): ${TS}`,
       description: "The evaluation time, from the injected clock.",
       handler: () => clock.now(),
@@ -172,6 +178,36 @@ function purl(s: string): Map<string, unknown> {
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** The OCI image-spec digest grammar: algorithm ":" encoded. */
 const OCI_DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):[a-zA-Z0-9=_-]+$/;
+
+const CONTAINER_KINDS = ["initContainers", "containers", "ephemeralContainers"] as const;
+
+function field(o: unknown, key: string): unknown {
+  if (o instanceof Map) return o.get(key);
+  return o !== null && typeof o === "object" && Object.hasOwn(o, key)
+    ? (o as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function podContainers(spec: unknown): Map<string, unknown>[] {
+  const out: Map<string, unknown>[] = [];
+  for (const kind of CONTAINER_KINDS) {
+    const list = field(spec, kind);
+    if (!Array.isArray(list)) continue;
+    list.forEach((c, i) => {
+      const name = field(c, "name");
+      out.push(
+        new Map<string, unknown>([
+          ["kind", kind],
+          ["index", BigInt(i)],
+          ["name", typeof name === "string" ? name : ""],
+          ["path", `spec.${kind}[${i}]`],
+          ["container", c],
+        ]),
+      );
+    });
+  }
+  return out;
+}
 
 function digestAlgorithm(s: string): string {
   const m = OCI_DIGEST.exec(s);

@@ -49,9 +49,20 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
     .list(["spec", "validations"], { required: true, nonEmpty: true })
     .map((_, i) => {
       const p = ["spec", "validations", i];
-      f.object(p, ["expression", "message", "messageExpression", "remediation", "reason", "fieldPath"], {
-        required: true,
-      });
+      f.object(
+        p,
+        [
+          "expression",
+          "message",
+          "messageExpression",
+          "remediation",
+          "reason",
+          "fieldPath",
+          "fieldPathExpression",
+        ],
+        { required: true },
+      );
+      const fieldPathExpr = optionalExpression(f, [...p, "fieldPathExpression"]);
       const fieldPathText = f.string([...p, "fieldPath"]);
       const fieldPath = fieldPathText === undefined ? undefined : parseFieldPath(fieldPathText);
       if (fieldPathText !== undefined && !fieldPath) {
@@ -71,6 +82,7 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
         ...(reason !== undefined ? { reason } : {}),
         ...(rem !== undefined ? { remediation: rem } : {}),
         ...(fieldPath ? { fieldPath } : {}),
+        ...(fieldPathExpr ? { fieldPathExpr } : {}),
       };
     });
 
