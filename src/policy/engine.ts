@@ -45,6 +45,8 @@ export interface EvaluationContext {
   readonly objects?: readonly ObjectDocument[];
   /** Evaluate as of this time instead of the engine's clock (policy tests pin it). */
   readonly now?: Date;
+  /** Evaluate built-in sets as of this Kubernetes minor version (policy tests of version-specific rules). */
+  readonly libraryMinor?: number;
 }
 
 interface CompiledExpr {
@@ -284,6 +286,11 @@ export class PolicyEngine {
         const objectView = variant.object;
         const activation: Record<string, unknown> =
           objectView === doc.value ? { ...base } : withObject(base, objectView);
+        activation["library"] = spec.library
+          ? ctx.libraryMinor !== undefined
+            ? { name: spec.library.name, version: `v1.${ctx.libraryMinor}`, minor: BigInt(ctx.libraryMinor) }
+            : { name: spec.library.name, version: spec.library.version, minor: BigInt(spec.library.minor) }
+          : null;
         const paramsList = spec.params ? findParams(spec, objects, doc) : [null];
         if (paramsList.length === 0) {
           if (spec.params?.notFound === "Deny") {

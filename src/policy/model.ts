@@ -111,6 +111,8 @@ export interface RuleSpec {
   readonly severity: Severity;
   readonly origin: PolicyOrigin;
   readonly description?: string;
+  /** The built-in set and version it was loaded as (CEL `library`). */
+  readonly library?: { readonly name: string; readonly version: string; readonly minor: number };
   readonly doc: YamlDocument;
   readonly file: string;
   readonly location: SourceLocation;

@@ -19,6 +19,8 @@ export interface PolicyTestCase {
   readonly document?: number;
   /** Evaluate as of this RFC 3339 time (so expiring exceptions can be tested). */
   readonly now?: Date;
+  /** Evaluate built-in sets as of this Kubernetes version (`v1.25`), for version-specific rules. */
+  readonly kubernetesVersion?: string;
   readonly decision: DecisionValue;
   /** Exact set of violated policy ids expected (waived ones excluded); omitted = not checked. */
   readonly violations?: readonly string[];
@@ -41,9 +43,28 @@ export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
   f.object(["spec"], ["cases"], { required: true });
   return f.list(["spec", "cases"], { required: true, nonEmpty: true }).map((_, i) => {
     const p = ["spec", "cases", i];
-    f.object(p, ["name", "input", "object", "kind", "env", "document", "now", "decision", "violations"], {
-      required: true,
-    });
+    f.object(
+      p,
+      [
+        "name",
+        "input",
+        "object",
+        "kind",
+        "env",
+        "document",
+        "now",
+        "kubernetesVersion",
+        "decision",
+        "violations",
+      ],
+      { required: true },
+    );
+    const kubernetesVersion = f.string([...p, "kubernetesVersion"]);
+    if (kubernetesVersion !== undefined && !/^v1\.\d+$/.test(kubernetesVersion))
+      f.fail(
+        [...p, "kubernetesVersion"],
+        `kubernetesVersion must look like v1.25, got ${JSON.stringify(kubernetesVersion)}`,
+      );
     const input = f.string([...p, "input"]);
     const object = f.get([...p, "object"]);
     if ((input === undefined) === (object === undefined))
@@ -70,6 +91,7 @@ export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
       ...(env !== undefined ? { env } : {}),
       ...(document !== undefined ? { document: Number(document) } : {}),
       ...(now ? { now } : {}),
+      ...(kubernetesVersion !== undefined ? { kubernetesVersion } : {}),
       decision,
       ...(f.get([...p, "violations"]) !== undefined
         ? { violations: f.stringList([...p, "violations"]) }
@@ -123,6 +145,7 @@ async function runCase(engine: PolicyEngine, c: PolicyTestCase): Promise<PolicyT
   const report = engine.evaluate(docs, {
     ...(c.env !== undefined ? { environment: c.env } : {}),
     ...(c.now ? { now: c.now } : {}),
+    ...(c.kubernetesVersion ? { libraryMinor: Number(c.kubernetesVersion.slice(3)) } : {}),
   });
   const violated = [
     ...new Set(

@@ -37,6 +37,10 @@ export const CEL_VARIABLES = [
   ["params", "Kubernetes kinds: the parameter resource of a policy binding, else null."],
   ["namespaceObject", "Kubernetes kinds: the namespace of a namespaced object, else null."],
   ["authorizer", "Kubernetes kinds: declared for compatibility; there is no authorizer in CI."],
+  [
+    "library",
+    "Built-in policies: {name, version, minor} of the set as asked for (`builtin:pss-restricted@v1.25` → minor 25; `latest` → the newest known), else null.",
+  ],
 ] as const;
 
 /**

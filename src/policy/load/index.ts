@@ -51,7 +51,21 @@ export interface PolicyFile {
   readonly absolutePath: string;
   readonly sha256: string;
   readonly content: string;
+  /** Set when the file comes from a built-in set (`builtin:NAME[@vMAJOR.MINOR]`). */
+  readonly library?: LibraryRef;
 }
+
+/** Which built-in set a policy came from, and the version it was asked for. */
+export interface LibraryRef {
+  readonly name: string;
+  /** `v1.30`, or `latest` when no version was given. */
+  readonly version: string;
+  /** The Kubernetes minor version the set is evaluated as (`latest` = {@link LATEST_KUBERNETES_MINOR}). */
+  readonly minor: number;
+}
+
+/** The newest Kubernetes minor version whose Pod Security Standards the library implements. */
+export const LATEST_KUBERNETES_MINOR = 34;
 
 /** Everything loaded from `--policy` paths. */
 export interface PolicySet {
@@ -75,47 +89,100 @@ const POLICY_FILE = /\.(ya?ml|json)$/i;
 /** Built-in policies ship as YAML in `src/library/<name>/` (same depth from `src/` and `dist/`). */
 const LIBRARY = fileURLToPath(new URL("../../../src/library/", import.meta.url));
 
-/** `builtin:<name>` → the library directory; anything else unchanged. */
-export function resolvePolicyPath(p: string): string {
-  if (!p.startsWith("builtin:")) return p;
-  const name = p.slice("builtin:".length);
-  const available = existsSync(LIBRARY)
+/** Built-in sets that include others (`pss-restricted` is `pss-baseline` plus its own controls). */
+const LIBRARY_INCLUDES: Readonly<Record<string, readonly string[]>> = {
+  "pss-restricted": ["pss-baseline"],
+};
+
+/** Sets not in `builtin:default` (they are included by another or need a choice). */
+const NOT_IN_DEFAULT = new Set(["pss-baseline"]);
+
+/** The built-in set names (directories of `src/library/`). */
+export function librarySets(): string[] {
+  return existsSync(LIBRARY)
     ? readdirSync(LIBRARY, { withFileTypes: true })
         .filter((e) => e.isDirectory())
         .map((e) => e.name)
         .sort()
     : [];
-  if (!/^[a-z0-9-]+$/.test(name) || !available.includes(name))
-    throw new BulwarkError(
-      "POLICY_NOT_FOUND",
-      `no built-in policy set ${JSON.stringify(name)} (available: ${available.map((a) => `builtin:${a}`).join(", ") || "none"})`,
-    );
-  return join(LIBRARY, name);
 }
 
-export async function listPolicyFiles(paths: readonly string[]): Promise<{ root: string; file: string }[]> {
-  const out: { root: string; file: string }[] = [];
-  for (const p of paths) {
-    const abs = resolve(resolvePolicyPath(p));
-    const st = await stat(abs).catch((e: unknown) => {
-      throw new BulwarkError("FILE_NOT_FOUND", `policy path not found: ${p}`, { cause: e });
-    });
-    if (st.isFile()) {
-      out.push({ root: resolve(abs, ".."), file: abs });
-      continue;
-    }
-    const walk = async (dir: string): Promise<void> => {
-      const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-        a.name < b.name ? -1 : 1,
-      );
-      for (const e of entries) {
-        if (e.name.startsWith(".") || e.name === "node_modules") continue;
-        const full = join(dir, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (e.isFile() && POLICY_FILE.test(e.name)) out.push({ root: abs, file: full });
-      }
+/**
+ * `builtin:<name>[@vMAJOR.MINOR]` → the library directories to load (the set and what it
+ * includes) and the version asked for; `builtin:default` is every set. Anything else unchanged.
+ */
+export function resolvePolicyPath(p: string): { dirs: string[]; library?: LibraryRef } {
+  if (!p.startsWith("builtin:")) return { dirs: [p] };
+  const m = /^builtin:([a-z0-9-]+)(?:@v(\d+)\.(\d+))?$/.exec(p);
+  const available = librarySets();
+  const list = [...available.map((a) => `builtin:${a}`), "builtin:default"].join(", ");
+  if (!m)
+    throw new BulwarkError(
+      "POLICY_NOT_FOUND",
+      `${JSON.stringify(p)} is not builtin:NAME or builtin:NAME@vMAJOR.MINOR (available: ${list})`,
+    );
+  const name = m[1]!;
+  const minor = m[3] === undefined ? LATEST_KUBERNETES_MINOR : Number(m[3]);
+  if (m[2] !== undefined && (m[2] !== "1" || minor > LATEST_KUBERNETES_MINOR || minor < 0))
+    throw new BulwarkError(
+      "POLICY_NOT_FOUND",
+      `${p}: the library knows Kubernetes v1.0 to v1.${LATEST_KUBERNETES_MINOR}`,
+    );
+  const version = m[2] === undefined ? "latest" : `v1.${minor}`;
+  if (name === "default")
+    return {
+      dirs: available
+        .filter((a) => !NOT_IN_DEFAULT.has(a))
+        .flatMap((a) => [...(LIBRARY_INCLUDES[a] ?? []), a])
+        .map((a) => join(LIBRARY, a)),
+      library: { name, version, minor },
     };
-    await walk(abs);
+  if (!available.includes(name))
+    throw new BulwarkError(
+      "POLICY_NOT_FOUND",
+      `no built-in policy set ${JSON.stringify(name)} (available: ${list})`,
+    );
+  return {
+    dirs: [...(LIBRARY_INCLUDES[name] ?? []), name].map((a) => join(LIBRARY, a)),
+    library: { name, version, minor },
+  };
+}
+
+export async function listPolicyFiles(
+  paths: readonly string[],
+): Promise<{ root: string; file: string; library?: LibraryRef }[]> {
+  const out: { root: string; file: string; library?: LibraryRef }[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const { dirs, library } = resolvePolicyPath(p);
+    for (const dir of dirs) {
+      const abs = resolve(dir);
+      const push = (root: string, file: string) => {
+        // A set named twice (builtin:default with builtin:pss-restricted) loads once.
+        if (seen.has(file)) return;
+        seen.add(file);
+        out.push({ root, file, ...(library ? { library } : {}) });
+      };
+      const st = await stat(abs).catch((e: unknown) => {
+        throw new BulwarkError("FILE_NOT_FOUND", `policy path not found: ${p}`, { cause: e });
+      });
+      if (st.isFile()) {
+        push(resolve(abs, ".."), abs);
+        continue;
+      }
+      const walk = async (d: string): Promise<void> => {
+        const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+          a.name < b.name ? -1 : 1,
+        );
+        for (const e of entries) {
+          if (e.name.startsWith(".") || e.name === "node_modules") continue;
+          const full = join(d, e.name);
+          if (e.isDirectory()) await walk(full);
+          else if (e.isFile() && POLICY_FILE.test(e.name)) push(library ? LIBRARY : abs, full);
+        }
+      };
+      await walk(abs);
+    }
   }
   return out;
 }
@@ -128,13 +195,15 @@ export async function loadPolicySet(paths: readonly string[], options: LoadOptio
       `no policy files (*.yaml, *.yml, *.json) under ${paths.join(", ")}`,
     );
   const files: PolicyFile[] = [];
-  for (const { root, file } of listed) {
+  for (const { root, file, library } of listed) {
     const content = await readFile(file, "utf8");
+    const rel = relative(root, file).split(sep).join("/") || file;
     files.push({
-      path: relative(root, file).split(sep).join("/") || file,
+      path: library ? `builtin:${rel}` : rel,
       absolutePath: file,
       sha256: sha256Hex(content),
       content,
+      ...(library ? { library } : {}),
     });
   }
   return policySetFromFiles(files, options);
@@ -174,7 +243,7 @@ export function policySetFromFiles(files: readonly PolicyFile[], options: LoadOp
           f.fail([], "document has no apiVersion/kind, so it is neither a policy nor a Kubernetes object");
         const file = displayPath(pf);
         if (apiVersion === NATIVE_API_VERSION) {
-          if (kind === "Policy") rules.push(loadNativePolicy(doc, file));
+          if (kind === "Policy") rules.push(loadNativePolicy(doc, file, pf.library));
           else if (kind === "PolicyTest") tests.push({ file, doc });
           else
             f.fail(

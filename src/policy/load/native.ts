@@ -1,5 +1,6 @@
 import type { YamlDocument } from "../../core/index.js";
 import type { RuleSpec, ValidationSpec } from "../model.js";
+import type { LibraryRef } from "./index.js";
 import { ENFORCEMENTS, SEVERITIES } from "../types.js";
 import { expression, namedExpressions, optionalExpression, parseExpiry } from "./common.js";
 import { Fields } from "./fields.js";
@@ -8,7 +9,7 @@ import { POD_CONTROLLERS } from "./kubernetes.js";
 export const NATIVE_API_VERSION = "bulwark.dev/v1";
 
 /** Reads one `kind: Policy` document (ARCHITECTURE §6) into the engine's rule form. */
-export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
+export function loadNativePolicy(doc: YamlDocument, file: string, library?: LibraryRef): RuleSpec {
   const f = new Fields(doc);
   f.object([], ["apiVersion", "kind", "metadata", "spec"]);
   f.object(["metadata"], ["id", "title", "severity", "description", "labels", "annotations", "name"], {
@@ -112,6 +113,7 @@ export function loadNativePolicy(doc: YamlDocument, file: string): RuleSpec {
     severity,
     origin: "bulwark",
     ...(description !== undefined ? { description } : {}),
+    ...(library ? { library } : {}),
     doc,
     file,
     location: doc.location,
