@@ -8,6 +8,7 @@ import {
   LOG_LEVELS,
   toBulwarkError,
 } from "../core/index.js";
+import { registerCheckCommand } from "./commands/check.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSbomCommand } from "./commands/sbom.js";
 import { registerVulnCommands } from "./commands/vuln.js";
@@ -98,6 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   registerPolicyCommands(program, action);
   registerSbomCommand(program, action);
   registerVulnCommands(program, action);
+  registerCheckCommand(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

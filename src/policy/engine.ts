@@ -312,12 +312,7 @@ export class PolicyEngine {
         }
       }
     }
-    const counted = violations.filter((v) => v.exception?.status !== "applied");
-    const decision: DecisionValue = counted.some((v) => v.enforcement === "deny")
-      ? "deny"
-      : counted.some((v) => v.enforcement === "warn")
-        ? "warn"
-        : "allow";
+    const decision = decisionOf(violations);
     return {
       source: { file: doc.file, document: doc.index },
       resource: doc.resource,
@@ -671,6 +666,16 @@ function typeName(v: unknown): string {
 
 function oneLine(s: string): string {
   return s.trim().replace(/\s+/g, " ");
+}
+
+/** A document's decision: the strongest enforcement among violations not waived or excepted. */
+export function decisionOf(violations: readonly Violation[]): DecisionValue {
+  const counted = violations.filter((v) => v.exception?.status !== "applied" && !v.waiver);
+  return counted.some((v) => v.enforcement === "deny")
+    ? "deny"
+    : counted.some((v) => v.enforcement === "warn")
+      ? "warn"
+      : "allow";
 }
 
 export function worst(decisions: readonly DecisionValue[]): DecisionValue {

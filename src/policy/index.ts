@@ -1,5 +1,12 @@
 export { BUNDLE_MEDIA_TYPE, buildPolicyBundle, type PolicyBundle } from "./bundle.js";
-export { type EngineOptions, type EvaluationContext, PolicyEngine, subjectName, worst } from "./engine.js";
+export {
+  decisionOf,
+  type EngineOptions,
+  type EvaluationContext,
+  PolicyEngine,
+  subjectName,
+  worst,
+} from "./engine.js";
 export {
   detectKind,
   INPUT_KINDS,

@@ -51,6 +51,8 @@ export interface ReadInputOptions {
   readonly kind?: string;
   /** Admission operation to present to Kubernetes policies (default CREATE). */
   readonly operation?: string;
+  /** Leave out documents whose kind cannot be detected instead of failing (directory scans). */
+  readonly skipUnknown?: boolean;
 }
 
 const INPUT_FILE = /\.(ya?ml|json)$/i;
@@ -92,14 +94,13 @@ export function parseInput(text: string, file: string, options: ReadInputOptions
     const items = isKubeList(v) ? (v as { items: unknown[] }).items : undefined;
     if (items) {
       items.forEach((item, i) => {
-        out.push({
-          ...makeDocument(item, file, index++, doc.locate(["items", i]), options, doc),
-          path: ["items", i],
-        });
+        const d = makeDocument(item, file, index++, doc.locate(["items", i]), options, doc);
+        if (d) out.push({ ...d, path: ["items", i] });
       });
       continue;
     }
-    out.push(makeDocument(v, file, index++, doc.location, options, doc));
+    const d = makeDocument(v, file, index++, doc.location, options, doc);
+    if (d) out.push(d);
   }
   return out;
 }
@@ -122,9 +123,10 @@ function makeDocument(
   location: SourceLocation,
   options: ReadInputOptions,
   doc?: YamlDocument,
-): InputDocument {
+): InputDocument | undefined {
   const kind = options.kind ?? detectKind(value);
   if (!kind) {
+    if (options.skipUnknown) return undefined;
     throw new BulwarkError(
       "INPUT_KIND_UNKNOWN",
       "cannot tell what kind of document this is (no apiVersion/kind, not an SBOM, report, plan or workflow); pass --kind",

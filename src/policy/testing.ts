@@ -103,6 +103,12 @@ export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
 export interface RunTestsOptions {
   readonly clock: Clock;
   readonly logger?: Logger;
+  /**
+   * Reads a test input file that is not YAML/JSON policy input (a Dockerfile, a Terraform plan, a
+   * workflow): return its documents, or undefined to read it as YAML/JSON. The CLI wires the IaC
+   * parsers in here.
+   */
+  readonly parseFile?: (text: string, file: string, kind?: string) => InputDocument[] | undefined;
 }
 
 /** Runs every PolicyTest case found in the policy set against that set. */
@@ -113,12 +119,16 @@ export async function runPolicyTests(set: PolicySet, options: RunTestsOptions): 
   });
   const results: PolicyTestResult[] = [];
   for (const t of set.tests) {
-    for (const c of parsePolicyTests(t)) results.push(await runCase(engine, c));
+    for (const c of parsePolicyTests(t)) results.push(await runCase(engine, c, options.parseFile));
   }
   return results;
 }
 
-async function runCase(engine: PolicyEngine, c: PolicyTestCase): Promise<PolicyTestResult> {
+async function runCase(
+  engine: PolicyEngine,
+  c: PolicyTestCase,
+  parseFile: RunTestsOptions["parseFile"],
+): Promise<PolicyTestResult> {
   let docs: InputDocument[];
   try {
     if (c.input !== undefined) {
@@ -126,7 +136,7 @@ async function runCase(engine: PolicyEngine, c: PolicyTestCase): Promise<PolicyT
       const text = await readFile(path, "utf8").catch((e: unknown) => {
         throw new BulwarkError("FILE_NOT_FOUND", `test input not found: ${c.input}`, { cause: e });
       });
-      docs = parseInput(text, c.input, c.kind ? { kind: c.kind } : {});
+      docs = parseFile?.(text, c.input, c.kind) ?? parseInput(text, c.input, c.kind ? { kind: c.kind } : {});
     } else {
       docs = parseInput(
         JSON.stringify(c.object, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)),

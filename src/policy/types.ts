@@ -47,6 +47,17 @@ export interface Violation {
   exception?: ExceptionNote;
   /** ValidatingAdmissionPolicy `reason` (e.g. Forbidden, Invalid). */
   reason?: string;
+  /** An inline `# bulwark:ignore <ID> -- <reason>` comment waived it (`bulwark check`): it does not count. */
+  waiver?: { reason: string; line: number };
+}
+
+/** An inline waiver comment found by `bulwark check`, and whether it waived anything. */
+export interface InlineWaiver {
+  file: string;
+  line: number;
+  policyId: string;
+  reason: string;
+  used: boolean;
 }
 
 export interface ResultSource {
@@ -75,4 +86,6 @@ export interface EvaluationReport {
   /** RFC 3339 time of evaluation (the injected clock). */
   time: string;
   results: EvaluationResult[];
+  /** `bulwark check`: the inline waivers found (used or not). */
+  waivers?: InlineWaiver[];
 }

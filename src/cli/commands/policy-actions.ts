@@ -86,7 +86,8 @@ export async function policyTest(rt: Runtime, paths: string[]): Promise<ExitCode
   const set = await loadPolicySet(paths);
   if (set.tests.length === 0)
     throw new BulwarkError("POLICY_NOT_FOUND", `no PolicyTest documents under ${paths.join(", ")}`);
-  const results = await runPolicyTests(set, { clock: rt.clock, logger: rt.logger });
+  const { parseIacFile } = await import("../../iac/index.js");
+  const results = await runPolicyTests(set, { clock: rt.clock, logger: rt.logger, parseFile: parseIacFile });
   const failed = results.filter((r) => !r.passed);
   const format = rt.settings.format ?? "table";
   if (format === "json") {

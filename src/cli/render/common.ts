@@ -15,6 +15,8 @@ export interface RenderOptions {
   toolVersion: string;
   /** Leave out audit and waived findings in the formats read by people (`table`, `github`). */
   quiet?: boolean;
+  /** `table`: print each violation's remediation under it (`bulwark check`). */
+  remediation?: boolean;
 }
 
 /** `Kind/namespace/name`, `Kind/name`, or `Kind` alone when the resource has no name. */
@@ -32,7 +34,7 @@ export function subjectOf(result: EvaluationResult): string {
 
 /** A violation whose exception applies: reported, but it does not count toward the decision. */
 export function isWaived(v: Violation): boolean {
-  return v.exception?.status === "applied";
+  return v.exception?.status === "applied" || v.waiver !== undefined;
 }
 
 const PREFIX = { deny: "Build failed", warn: "Warning", audit: "Audit" } as const satisfies Record<
@@ -52,6 +54,7 @@ export function humanLine(result: EvaluationResult, v: Violation): string {
 
 /** ` (exception: <reason>, expires <date>)` or ` (exception expired <date>: <reason>)`, or "". */
 export function exceptionNote(v: Violation): string {
+  if (v.waiver) return ` (waived inline at line ${v.waiver.line}: ${v.waiver.reason})`;
   const e = v.exception;
   if (!e) return "";
   return e.status === "applied"

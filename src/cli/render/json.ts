@@ -19,6 +19,20 @@ function orderReport(report: EvaluationReport): Record<string, unknown> {
     ...optional("environment", report.environment),
     time: report.time,
     results: report.results.map(orderResult),
+    ...optional(
+      "waivers",
+      report.waivers && {
+        total: report.waivers.length,
+        used: report.waivers.filter((w) => w.used).length,
+        list: report.waivers.map((w) => ({
+          file: w.file,
+          line: w.line,
+          policyId: w.policyId,
+          reason: w.reason,
+          used: w.used,
+        })),
+      },
+    ),
   };
 }
 
@@ -58,6 +72,7 @@ function orderViolation(v: Violation): Record<string, unknown> {
       v.exception && { reason: v.exception.reason, expires: v.exception.expires, status: v.exception.status },
     ),
     ...optional("reason", v.reason),
+    ...optional("waiver", v.waiver && { line: v.waiver.line, reason: v.waiver.reason }),
   };
 }
 

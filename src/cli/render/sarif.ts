@@ -74,6 +74,7 @@ function resultFor(result: EvaluationResult, v: Violation): SarifResultInput {
     };
   }
   if (v.error) properties.error = { code: v.error.code, expression: v.error.expression };
+  if (v.waiver) properties.waiver = { line: v.waiver.line, reason: v.waiver.reason };
   const waived = isWaived(v);
   return {
     ruleId: v.policyId,
@@ -81,9 +82,11 @@ function resultFor(result: EvaluationResult, v: Violation): SarifResultInput {
     severity: v.severity,
     location: { path: loc.file, line: loc.line, column: loc.column },
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(result, v) },
-    ...(v.exception && waived
-      ? { suppression: { kind: "external", justification: v.exception.reason } }
-      : {}),
+    ...(v.waiver
+      ? { suppression: { kind: "inSource", justification: v.waiver.reason } }
+      : v.exception && waived
+        ? { suppression: { kind: "external", justification: v.exception.reason } }
+        : {}),
     properties,
   };
 }

@@ -53,6 +53,8 @@ export function renderTable(report: EvaluationReport, options: RenderOptions): s
       lines.push(
         `  ${paint(style, v.severity.padEnd(8))} ${paint(style, v.enforcement.padEnd(5))} ${paint("dim", where)}  ${paint(style, printable(humanLine(result, v)))}`,
       );
+      if (options.remediation && v.remediation && !isWaived(v))
+        lines.push(`  ${" ".repeat(15)}${paint("dim", `fix: ${printable(v.remediation)}`)}`);
     }
   }
   if (lines.length === 0) lines.push("No violations.");

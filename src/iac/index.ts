@@ -1,0 +1,10 @@
+export {
+  applyWaivers,
+  type CheckedFile,
+  type CollectOptions,
+  type Collected,
+  collectInputs,
+  findWaivers,
+} from "./check.js";
+export { detectParser, IAC_PARSERS, parseIacFile, parserNamed } from "./registry.js";
+export { type IacParser, locator } from "./types.js";
