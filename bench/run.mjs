@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import * as policy from "./policy.mjs";
 import * as sbom from "./sbom.mjs";
+import * as iac from "./iac.mjs";
 import * as vuln from "./vuln.mjs";
 
 const only = process.argv[2];
@@ -31,6 +32,12 @@ if (!only || only === "vuln") {
   const r = await vuln.run();
   vuln.print(r);
   results.vuln = r;
+}
+
+if (!only || only === "iac") {
+  const rows = iac.run();
+  iac.print(rows);
+  results.iac = rows;
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

@@ -4,6 +4,7 @@
  * plans, GitHub/GitLab workflows, composite actions), or read as YAML/JSON policy input
  * (Kubernetes manifests and every other detected kind); plus the inline waivers in them.
  */
+import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { BulwarkError, DEFAULT_LIMITS, type Limits } from "../core/index.js";
@@ -15,6 +16,7 @@ import {
   parseInput,
   worst,
 } from "../policy/index.js";
+import { readImageConfigInput } from "./image-config.js";
 import { detectParser, IAC_PARSERS, parserNamed } from "./registry.js";
 
 /** Directories never walked into: dependencies, VCS data, caches and build output. */
@@ -43,6 +45,8 @@ export interface CollectOptions {
   /** Force the parser (`dockerfile`, `terraform-plan`, `github-workflow`, `github-action`, `gitlab-ci`, `kubernetes`). */
   readonly type?: string;
   readonly limits?: Limits;
+  /** `os/arch[/variant]` for multi-platform images. */
+  readonly platform?: string;
   /** Text read from stdin for the path `-`. */
   readonly stdin?: () => Promise<string>;
 }
@@ -67,7 +71,10 @@ export async function collectInputs(
   options: CollectOptions = {},
 ): Promise<Collected> {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const forced = options.type && options.type !== "kubernetes" ? parserNamed(options.type) : undefined;
+  const forced =
+    options.type && options.type !== "kubernetes" && options.type !== "image-config"
+      ? parserNamed(options.type)
+      : undefined;
   const out: Collected = { documents: [], files: [], waivers: [], skipped: 0 };
   let skipped = 0;
 
@@ -128,6 +135,22 @@ export async function collectInputs(
     const st = await stat(p).catch((e: unknown) => {
       throw new BulwarkError("FILE_NOT_FOUND", `not found: ${p}`, { cause: e });
     });
+    // An image (OCI layout, OCI archive, docker-save tarball) is judged by its config.
+    if (
+      (!options.type || options.type === "image-config") &&
+      (st.isDirectory()
+        ? existsSync(join(p, "oci-layout"))
+        : /\.(tar|tgz|tar\.gz)$/i.test(p) || options.type === "image-config")
+    ) {
+      const image = await readImageConfigInput(p, options.platform ? { platform: options.platform } : {});
+      if (image) {
+        out.documents.push(image);
+        out.files.push({ file: p, parser: "image-config", documents: 1 });
+        continue;
+      }
+      if (options.type === "image-config")
+        throw new BulwarkError("INPUT_INVALID", `${p} is not a container image`);
+    }
     if (st.isDirectory()) await walk(p, p);
     else parseOne(await readFile(p, "utf8"), p, true);
   }

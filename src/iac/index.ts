@@ -8,3 +8,4 @@ export {
 } from "./check.js";
 export { detectParser, IAC_PARSERS, parseIacFile, parserNamed } from "./registry.js";
 export { type IacParser, locator } from "./types.js";
+export { type ImageConfigInput, readImageConfigInput } from "./image-config.js";

@@ -25,7 +25,7 @@ export function parserNamed(name: string): IacParser {
   if (!p)
     throw new BulwarkError(
       "USAGE",
-      `unknown --type ${JSON.stringify(name)} (known: ${[...IAC_PARSERS.map((x) => x.name), "kubernetes"].join(", ")})`,
+      `unknown --type ${JSON.stringify(name)} (known: ${[...IAC_PARSERS.map((x) => x.name), "kubernetes", "image-config"].join(", ")})`,
     );
   return p;
 }

@@ -17,9 +17,13 @@ export {
 } from "./input.js";
 export { type LintResult, lintPolicies } from "./lint.js";
 export {
+  LATEST_KUBERNETES_MINOR,
+  type LibraryRef,
+  librarySets,
   type LoadOptions,
   listPolicyFiles,
   loadPolicySet,
+  resolvePolicyPath,
   type ObjectDocument,
   type PolicyFile,
   type PolicySet,

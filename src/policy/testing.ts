@@ -31,6 +31,8 @@ export interface PolicyTestResult {
   readonly passed: boolean;
   readonly decision?: DecisionValue;
   readonly violations?: readonly string[];
+  /** Ids of the policies that applied to the case's documents (violated or not). */
+  readonly evaluated?: readonly string[];
   /** Why it failed, in one line. */
   readonly failure?: string;
 }
@@ -179,6 +181,7 @@ async function runCase(
     passed: problems.length === 0,
     decision: report.decision,
     violations: violated,
+    evaluated: [...new Set(report.results.flatMap((r) => r.evaluated))].sort(),
     ...(problems.length ? { failure: problems.join("; ") } : {}),
   };
 }

@@ -13,3 +13,17 @@ export type {
   PackageType,
 } from "./model.js";
 export type { FileEntry, FileSource } from "./source.js";
+
+/**
+ * The identity and runtime config (User, ExposedPorts, Env, Healthcheck, …) of a container image —
+ * an OCI layout, OCI archive or docker-save tarball — without reading its layers; undefined when
+ * the path is not an image. The image reader loads only when called.
+ */
+export async function readImageConfig(
+  path: string,
+  options: { readonly platform?: string } = {},
+): Promise<import("./image/index.js").ImageInfo | undefined> {
+  const image = await import("./image/index.js");
+  if (!(await image.detectImageTarget(path))) return undefined;
+  return image.readImageInfo(path, options.platform ? { platform: options.platform } : {});
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -143,5 +143,37 @@ describe("inline waivers", () => {
       "X-4@7: slash comments too",
     ]);
     expect(() => findWaivers("# bulwark:ignore -- no id\n", "f")).toThrow(/needs a policy id/);
+  });
+});
+
+const FIXTURES = process.env.BULWARK_FIXTURES_DIR || join(ROOT, ".cache/fixtures");
+const IMAGE = join(FIXTURES, "debian-image.oci.tar");
+const haveImage = existsSync(IMAGE);
+const CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
+
+describe("bulwark check of a container image (its config)", () => {
+  it.runIf(CI && !haveImage)("has its fixture in CI", () => {
+    expect.fail(`missing ${IMAGE}: build it with scripts/fixtures/image-debian.sh (see .ci/run)`);
+  });
+  it.skipIf(!haveImage)("judges the user, ports, env and health check of the debootstrap image", async () => {
+    const r = await cli(["check", IMAGE, "--policy", "builtin:image", "--format", "json"]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.results).toHaveLength(1);
+    expect(report.results[0]!.violations.map((v) => v.policyId)).toEqual(["IMG-001", "IMG-004"]);
+    // The layout directory reads the same (no layer is unpacked).
+    const layout = await cli([
+      "check",
+      join(FIXTURES, "debian-image.oci"),
+      "--policy",
+      "builtin:image",
+      "--format",
+      "json",
+    ]);
+    expect((JSON.parse(layout.stdout) as Report).results[0]!.violations.map((v) => v.policyId)).toEqual([
+      "IMG-001",
+      "IMG-004",
+    ]);
+    expect((await cli(["check", join(ROOT, "README.md"), "--type", "image-config"])).code).toBe(4);
   });
 });

@@ -9,6 +9,7 @@ export interface CheckOptions {
   env?: string;
   type?: string;
   params?: string[];
+  platform: string;
 }
 
 async function readStdin(): Promise<string> {
@@ -40,6 +41,7 @@ export async function check(rt: Runtime, paths: string[], opts: CheckOptions): P
   }
   const collected = await collectInputs(paths.length ? paths : ["."], {
     ...(opts.type ? { type: opts.type } : {}),
+    platform: opts.platform,
     stdin: readStdin,
   });
   if (!collected.documents.length) {

@@ -22,8 +22,9 @@ export function registerCheckCommand(program: Command, action: CommandAction): v
     .option("-e, --env <name>", "environment, for environment-scoped rules (e.g. production)")
     .option(
       "-t, --type <type>",
-      "force the file type: dockerfile, kubernetes, terraform-plan, github-workflow, github-action, gitlab-ci",
+      "force the file type: dockerfile, kubernetes, terraform-plan, github-workflow, github-action, gitlab-ci, image-config",
     )
+    .option("--platform <os/arch>", "platform to pick from a multi-platform image", "linux/amd64")
     .option(
       "--params <file>",
       "parameter objects for policies (e.g. allowed registries), repeatable",
@@ -38,9 +39,10 @@ export function registerCheckCommand(program: Command, action: CommandAction): v
           "bulwark check Dockerfile --policy builtin:dockerfile --format sarif -o check.sarif",
           "terraform show -json plan.out > plan.json && bulwark check plan.json",
           "helm template chart | bulwark check - --policy builtin:pss-baseline",
+          "bulwark check image.tar --policy builtin:image                # the image config: user, ports, env",
           "bulwark check . --policy builtin:default --policy policies/ --env production",
         ],
-        "Built-in sets: builtin:default, pss-baseline, pss-restricted, kubernetes, dockerfile, terraform, workflows, vulnerabilities (docs/library.md).\nWaive a finding in place: # bulwark:ignore <ID> -- <reason>   (on the line, or the line above).\nExit: 0 pass (warnings allowed), 1 a deny finding, 2 usage, 4 invalid input.",
+        "Built-in sets: builtin:default, pss-baseline, pss-restricted, kubernetes, dockerfile, terraform, workflows, image, vulnerabilities (docs/library.md).\nWaive a finding in place: # bulwark:ignore <ID> -- <reason>   (on the line, or the line above).\nExit: 0 pass (warnings allowed), 1 a deny finding, 2 usage, 4 invalid input.",
       ),
     )
     .action(

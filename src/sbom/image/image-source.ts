@@ -19,6 +19,29 @@ import type { ImageBlobSource, ImageFileSource, OpenImageOptions } from "./types
  * zstd) and reads the image's layers once. Fails closed: a blob that does not match its digest,
  * a malformed document or a limit exceeded is an error and nothing is returned.
  */
+/**
+ * Only the image's identity and config (no layer is read): what `bulwark check` needs of an image.
+ */
+export async function readImageInfo(
+  path: string,
+  options: Omit<OpenImageOptions, "want"> = {},
+): Promise<import("./types.js").ImageInfo> {
+  const limits = sourceLimits(options.limits);
+  const blobs = await openImageBlobSource(path, limits, options.signal);
+  try {
+    const resolved = await resolveImage(blobs, {
+      limits,
+      issues: [],
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.reference ? { reference: options.reference } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return resolved.info;
+  } finally {
+    await blobs.close();
+  }
+}
+
 export async function openImageSource(path: string, options: OpenImageOptions): Promise<ImageFileSource> {
   const limits = sourceLimits(options.limits);
   const issues: SourceIssue[] = [];

@@ -216,6 +216,7 @@ async function resolveManifest(
       ...(config.variant ? { variant: config.variant } : {}),
       layers,
       ...(reference ? { reference } : {}),
+      ...(config.runtime ? { runtime: config.runtime } : {}),
     },
     layers: manifest.layers,
   };
@@ -320,6 +321,7 @@ function resolveDockerSave(
           mediaType: l.mediaType,
         })),
         ...(reference ? { reference } : {}),
+        ...(config.runtime ? { runtime: config.runtime } : {}),
       },
       layers: image.layers,
     };

@@ -167,10 +167,14 @@ export function parseConfig(bytes: Uint8Array, doc: string): ImageConfig {
       ? []
       : arr(rootfs.diff_ids, doc, "rootfs.diff_ids");
   const variant = str(o, "variant", doc, "");
+  const runtime = o.config;
   return {
     os: reqStr(o, "os", doc, ""),
     architecture: reqStr(o, "architecture", doc, ""),
     ...(variant ? { variant } : {}),
+    ...(runtime && typeof runtime === "object" && !Array.isArray(runtime)
+      ? { runtime: runtime as Record<string, unknown> }
+      : {}),
     diffIds: diffIds.map((d, i) => digestOf(String(d), doc, `rootfs.diff_ids[${i}]`)),
   };
 }

@@ -44,6 +44,8 @@ export interface ImageConfig {
   readonly architecture: string;
   readonly variant?: string;
   readonly diffIds: readonly Digest[];
+  /** The config's `config` object as written (User, ExposedPorts, Env, Entrypoint, Cmd, Healthcheck, Labels, …). */
+  readonly runtime?: Readonly<Record<string, unknown>>;
 }
 
 /** One image of a legacy `docker save` archive (`manifest.json`), as descriptors. */
@@ -115,6 +117,8 @@ export interface ImageInfo {
   readonly layers: readonly ImageLayerInfo[];
   /** The name the image was stored under (`org.opencontainers.image.ref.name`, a RepoTag). */
   readonly reference?: string;
+  /** The image config's runtime settings (`config` object: User, ExposedPorts, Env, …). */
+  readonly runtime?: Readonly<Record<string, unknown>>;
 }
 
 export interface OpenImageOptions {
