@@ -47,6 +47,8 @@ export interface EvaluationContext {
   readonly now?: Date;
   /** Evaluate built-in sets as of this Kubernetes minor version (policy tests of version-specific rules). */
   readonly libraryMinor?: number;
+  /** The run's documents by kind (CEL `inventory`); default: the documents given to `evaluate`. */
+  readonly inventory?: Readonly<Record<string, readonly unknown[]>>;
 }
 
 interface CompiledExpr {
@@ -236,7 +238,15 @@ export class PolicyEngine {
     for (const d of inputs)
       if (d.kind === "Namespace" && d.kube?.name)
         namespaces.set(d.kube.name, d.value as Record<string, unknown>);
-    const results = inputs.map((doc) => this.#evaluateDocument(doc, ctx, objects, namespaces, now));
+    // Every document of the run by kind, for rules about the whole set (a namespace's NetworkPolicy).
+    let inventory = ctx.inventory;
+    if (!inventory) {
+      const byKind: Record<string, unknown[]> = {};
+      for (const d of inputs) (byKind[d.kind] ??= []).push(d.value);
+      inventory = byKind;
+    }
+    const withInventory = { ...ctx, inventory };
+    const results = inputs.map((doc) => this.#evaluateDocument(doc, withInventory, objects, namespaces, now));
     return {
       decision: worst(results.map((r) => r.decision)),
       policySetDigest: this.set.digest,
@@ -597,6 +607,7 @@ function baseActivation(
     action: ctx.action ?? "",
     identity: ctx.identity ?? {},
     evidence: ctx.evidence ?? {},
+    inventory: ctx.inventory ?? {},
     now,
     variables: {},
   };

@@ -149,6 +149,9 @@ async function runCase(
   } catch (e) {
     return { case: c, passed: false, failure: toBulwarkError(e).toString() };
   }
+  // Rules about the whole run see every document of the case, even when one is selected.
+  const inventory: Record<string, unknown[]> = {};
+  for (const d of docs) (inventory[d.kind] ??= []).push(d.value);
   if (c.document !== undefined) {
     const one = docs[c.document];
     if (!one) return { case: c, passed: false, failure: `input has no document ${c.document}` };
@@ -158,6 +161,7 @@ async function runCase(
     ...(c.env !== undefined ? { environment: c.env } : {}),
     ...(c.now ? { now: c.now } : {}),
     ...(c.kubernetesVersion ? { libraryMinor: Number(c.kubernetesVersion.slice(3)) } : {}),
+    inventory,
   });
   const violated = [
     ...new Set(

@@ -38,6 +38,10 @@ export const CEL_VARIABLES = [
   ["namespaceObject", "Kubernetes kinds: the namespace of a namespaced object, else null."],
   ["authorizer", "Kubernetes kinds: declared for compatibility; there is no authorizer in CI."],
   [
+    "inventory",
+    "Every document of the run (all --input files, or all files `bulwark check` read), grouped by kind: inventory.NetworkPolicy is a list of objects.",
+  ],
+  [
     "library",
     "Built-in policies: {name, version, minor} of the set as asked for (`builtin:pss-restricted@v1.25` → minor 25; `latest` → the newest known), else null.",
   ],

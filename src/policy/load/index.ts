@@ -89,6 +89,9 @@ const POLICY_FILE = /\.(ya?ml|json)$/i;
 /** Built-in policies ship as YAML in `src/library/<name>/` (same depth from `src/` and `dist/`). */
 const LIBRARY = fileURLToPath(new URL("../../../src/library/", import.meta.url));
 
+/** Directories of test inputs inside policy sets: never loaded as policies or objects. */
+const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
+
 /** Built-in sets that include others (`pss-restricted` is `pss-baseline` plus its own controls). */
 const LIBRARY_INCLUDES: Readonly<Record<string, readonly string[]>> = {
   "pss-restricted": ["pss-baseline"],
@@ -177,6 +180,8 @@ export async function listPolicyFiles(
         for (const e of entries) {
           if (e.name.startsWith(".") || e.name === "node_modules") continue;
           const full = join(d, e.name);
+          // Test inputs live beside the tests; they are not policies or policy objects.
+          if (e.isDirectory() && FIXTURE_DIRS.has(e.name)) continue;
           if (e.isDirectory()) await walk(full);
           else if (e.isFile() && POLICY_FILE.test(e.name)) push(library ? LIBRARY : abs, full);
         }
