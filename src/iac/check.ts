@@ -107,13 +107,14 @@ export async function collectInputs(
     out.waivers.push(...findWaivers(text, file));
   };
 
-  const walk = async (dir: string, root: string): Promise<void> => {
+  /** Files found by walking, in a stable order: shown path and full path. */
+  const list = async (dir: string, root: string, found: { shown: string; full: string }[]): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const full = join(dir, e.name);
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || (e.name.startsWith(".") && !HIDDEN_KEPT.has(e.name))) continue;
-        await walk(full, root);
+        await list(full, root, found);
       } else if (e.isFile()) {
         const shown = relative(root, full).split(sep).join("/");
         if (!YAML_OR_JSON.test(e.name) && !IAC_PARSERS.some((p) => p.applies(shown, ""))) {
@@ -121,8 +122,24 @@ export async function collectInputs(
           skipped++;
           continue;
         }
-        parseOne(await readFile(full, "utf8"), root === "." ? shown : join(root, shown), false);
+        found.push({ shown: root === "." ? shown : join(root, shown), full });
       }
+    }
+  };
+
+  const walk = async (dir: string): Promise<void> => {
+    const found: { shown: string; full: string }[] = [];
+    await list(dir, dir, found);
+    // Read ahead concurrently (the disk and the parser overlap); parse in order.
+    const READ_AHEAD = 32;
+    const pending: Promise<string>[] = [];
+    for (let i = 0; i < found.length; i++) {
+      while (pending.length < READ_AHEAD && i + pending.length < found.length) {
+        const read = readFile(found[i + pending.length]!.full, "utf8");
+        read.catch(() => undefined); // awaited below; a failure after an earlier error is not unhandled
+        pending.push(read);
+      }
+      parseOne(await pending.shift()!, found[i]!.shown, false);
     }
   };
 
@@ -151,7 +168,7 @@ export async function collectInputs(
       if (options.type === "image-config")
         throw new BulwarkError("INPUT_INVALID", `${p} is not a container image`);
     }
-    if (st.isDirectory()) await walk(p, p);
+    if (st.isDirectory()) await walk(p);
     else parseOne(await readFile(p, "utf8"), p, true);
   }
   return { ...out, skipped: out.skipped + skipped };
