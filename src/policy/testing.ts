@@ -1,15 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { BulwarkError, type Clock, type Logger, toBulwarkError } from "../core/index.js";
-import { PolicyEngine } from "./engine.js";
+import { decisionOf, PolicyEngine, worst } from "./engine.js";
 import { type InputDocument, parseInput } from "./input.js";
 import { Fields } from "./load/fields.js";
-import type { PolicySet, PolicyTestDocument } from "./load/index.js";
-import type { DecisionValue } from "./types.js";
+import { libraryIncludes, type PolicySet, type PolicyTestDocument } from "./load/index.js";
+import type { DecisionValue, EvaluationReport } from "./types.js";
 
 /** One `kind: PolicyTest` case, parsed. */
 export interface PolicyTestCase {
   readonly file: string;
+  readonly absolutePath?: string;
   readonly suite: string;
   readonly name: string;
   readonly input?: string;
@@ -85,6 +86,7 @@ export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
     const env = f.string([...p, "env"]);
     return {
       file: doc.file,
+      ...(doc.absolutePath ? { absolutePath: doc.absolutePath } : {}),
       suite,
       name: f.requiredString([...p, "name"]),
       ...(input !== undefined ? { input } : {}),
@@ -100,6 +102,25 @@ export function parsePolicyTests(doc: PolicyTestDocument): PolicyTestCase[] {
         : {}),
     };
   });
+}
+
+/**
+ * A built-in set's tests judge that set (and the sets it includes), also when loaded together with
+ * others (`builtin:default`): violations of other sets' policies are left out of the case.
+ */
+function ownSetOnly(report: EvaluationReport, testFile: string): EvaluationReport {
+  const m = /^builtin:([a-z0-9-]+)\//.exec(testFile);
+  if (!m) return report;
+  const own = [m[1]!, ...libraryIncludes(m[1]!)].map((n) => `builtin:${n}/`);
+  const results = report.results.map((r) => {
+    const violations = r.violations.filter((v) => {
+      const file = v.policyLocation?.file;
+      return file === undefined || !file.startsWith("builtin:") || own.some((o) => file.startsWith(o));
+    });
+    const evaluated = r.evaluated;
+    return { ...r, violations, evaluated, decision: decisionOf(violations) };
+  });
+  return { ...report, results, decision: worst(results.map((r) => r.decision)) };
 }
 
 export interface RunTestsOptions {
@@ -134,7 +155,7 @@ async function runCase(
   let docs: InputDocument[];
   try {
     if (c.input !== undefined) {
-      const path = resolve(dirname(c.file), c.input);
+      const path = resolve(dirname(c.absolutePath ?? c.file), c.input);
       const text = await readFile(path, "utf8").catch((e: unknown) => {
         throw new BulwarkError("FILE_NOT_FOUND", `test input not found: ${c.input}`, { cause: e });
       });
@@ -157,12 +178,13 @@ async function runCase(
     if (!one) return { case: c, passed: false, failure: `input has no document ${c.document}` };
     docs = [one];
   }
-  const report = engine.evaluate(docs, {
+  const full = engine.evaluate(docs, {
     ...(c.env !== undefined ? { environment: c.env } : {}),
     ...(c.now ? { now: c.now } : {}),
     ...(c.kubernetesVersion ? { libraryMinor: Number(c.kubernetesVersion.slice(3)) } : {}),
     inventory,
   });
+  const report = ownSetOnly(full, c.file);
   const violated = [
     ...new Set(
       report.results.flatMap((r) =>

@@ -42,6 +42,8 @@ export interface ObjectDocument {
 
 export interface PolicyTestDocument {
   readonly file: string;
+  /** Where the file is on disk (test inputs are relative to it). */
+  readonly absolutePath?: string;
   readonly doc: YamlDocument;
 }
 
@@ -96,6 +98,11 @@ const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
 const LIBRARY_INCLUDES: Readonly<Record<string, readonly string[]>> = {
   "pss-restricted": ["pss-baseline"],
 };
+
+/** The built-in sets `name` includes. */
+export function libraryIncludes(name: string): readonly string[] {
+  return LIBRARY_INCLUDES[name] ?? [];
+}
 
 /** Sets not in `builtin:default` (they are included by another or need a choice). */
 const NOT_IN_DEFAULT = new Set(["pss-baseline"]);
@@ -249,7 +256,7 @@ export function policySetFromFiles(files: readonly PolicyFile[], options: LoadOp
         const file = displayPath(pf);
         if (apiVersion === NATIVE_API_VERSION) {
           if (kind === "Policy") rules.push(loadNativePolicy(doc, file, pf.library));
-          else if (kind === "PolicyTest") tests.push({ file, doc });
+          else if (kind === "PolicyTest") tests.push({ file, absolutePath: pf.absolutePath, doc });
           else
             f.fail(
               ["kind"],
@@ -325,6 +332,8 @@ export function policySetFromFiles(files: readonly PolicyFile[], options: LoadOp
 }
 
 function displayPath(pf: PolicyFile): string {
+  // Built-in policies are named by set (`builtin:pss-restricted/…`), the same on every machine.
+  if (pf.library) return pf.path;
   const rel = relative(process.cwd(), pf.absolutePath);
   return rel && !rel.startsWith("..") ? rel.split(sep).join("/") : pf.absolutePath || pf.path;
 }
