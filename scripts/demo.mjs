@@ -46,6 +46,17 @@ const steps = [
   },
   { title: "Gate the fixed manifests: they must pass", args: evalArgs("examples/shop/k8s-fixed"), expect: 0 },
   {
+    title:
+      "Check the draft manifests against the Pod Security Standards (restricted, built in): exact fields",
+    args: ["check", "examples/shop/k8s", "--policy", "builtin:pss-restricted"],
+    expect: 1,
+  },
+  {
+    title: "…and the fixed manifests: they meet the restricted standard",
+    args: ["check", "examples/shop/k8s-fixed", "--policy", "builtin:pss-restricted"],
+    expect: 0,
+  },
+  {
     title: "Generate the storefront's SBOM (CycloneDX 1.7, from its package-lock.json)",
     args: ["sbom", "examples/shop/app", "-o", sbom],
     expect: 0,
