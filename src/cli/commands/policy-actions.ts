@@ -1,3 +1,4 @@
+import { readFile, stat } from "node:fs/promises";
 import { relative } from "node:path";
 import { BulwarkError, EXIT, type ExitCode, formatLocation } from "../../core/index.js";
 import {
@@ -55,7 +56,18 @@ export async function policyEval(rt: Runtime, opts: EvalOptions): Promise<ExitCo
     }
   }
   const inputs: InputDocument[] = [];
+  const { detectParser, parserNamed } = await import("../../iac/index.js");
   for (const file of opts.input) {
+    // Dockerfiles, Terraform plans and CI workflows go through their IaC parser (as in `check`).
+    if (file !== "-" && (await stat(file).catch(() => undefined))?.isFile()) {
+      const text = await readFile(file, "utf8");
+      const forced = opts.kind ? tryParser(parserNamed, opts.kind) : undefined;
+      const parser = forced ?? (opts.kind ? undefined : detectParser(file, text.slice(0, 4096)));
+      if (parser) {
+        inputs.push(...parser.parse(text, file));
+        continue;
+      }
+    }
     inputs.push(
       ...(await readInputFile(file, {
         ...(opts.kind ? { kind: opts.kind } : {}),
@@ -80,6 +92,14 @@ export async function policyEval(rt: Runtime, opts: EvalOptions): Promise<ExitCo
     }),
   );
   return exitFor(report.decision);
+}
+
+function tryParser<T>(find: (name: string) => T, name: string): T | undefined {
+  try {
+    return find(name);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function policyTest(rt: Runtime, paths: string[]): Promise<ExitCode> {
