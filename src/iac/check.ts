@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import picomatch from "picomatch";
 import { BulwarkError, DEFAULT_LIMITS, type Limits } from "../core/index.js";
 import {
   decisionOf,
@@ -45,6 +46,8 @@ export interface CollectOptions {
   /** Force the parser (`dockerfile`, `terraform-plan`, `github-workflow`, `github-action`, `gitlab-ci`, `kubernetes`). */
   readonly type?: string;
   readonly limits?: Limits;
+  /** Globs of paths (relative to the directory walked) to leave out, e.g. `test/fixtures/**`. */
+  readonly exclude?: readonly string[];
   /** `os/arch[/variant]` for multi-platform images. */
   readonly platform?: string;
   /** Text read from stdin for the path `-`. */
@@ -77,6 +80,7 @@ export async function collectInputs(
       : undefined;
   const out: Collected = { documents: [], files: [], waivers: [], skipped: 0 };
   let skipped = 0;
+  const excluded = options.exclude?.length ? picomatch([...options.exclude], { dot: true }) : () => false;
 
   const parseOne = (text: string, file: string, explicit: boolean): void => {
     if (Buffer.byteLength(text) > limits.maxFileBytes)
@@ -112,11 +116,16 @@ export async function collectInputs(
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const full = join(dir, e.name);
+      const rel = relative(root, full).split(sep).join("/");
+      if (excluded(rel) || (e.isDirectory() && excluded(`${rel}/`))) {
+        skipped++;
+        continue;
+      }
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || (e.name.startsWith(".") && !HIDDEN_KEPT.has(e.name))) continue;
         await list(full, root, found);
       } else if (e.isFile()) {
-        const shown = relative(root, full).split(sep).join("/");
+        const shown = rel;
         if (!YAML_OR_JSON.test(e.name) && !IAC_PARSERS.some((p) => p.applies(shown, ""))) {
           // Only Dockerfile-like names and YAML/JSON can be configuration: skip the rest unread.
           skipped++;

@@ -66,6 +66,25 @@ describe("bulwark check", () => {
     expect(r.stderr).toMatch(/1 files \(1 yaml\), 2 documents/);
   });
 
+  it("--exclude leaves out matching paths (globs relative to the directory walked)", async () => {
+    for (const glob of ["k8s/**", "k8s/", "**/pods.yaml"]) {
+      const r = await cli(["check", REPO, "--policy", POLICIES, "--exclude", glob, "--format", "json"]);
+      expect([glob, (JSON.parse(r.stdout) as Report).results.length]).toEqual([glob, 0]);
+      expect(r.code).toBe(0);
+    }
+    const kept = await cli([
+      "check",
+      REPO,
+      "--policy",
+      POLICIES,
+      "--exclude",
+      "other/**",
+      "--format",
+      "json",
+    ]);
+    expect((JSON.parse(kept.stdout) as Report).results).toHaveLength(2);
+  });
+
   it("prints located findings with remediation, and waived ones as waived", async () => {
     const r = await cli(["check", REPO, "--policy", POLICIES, "--env", "production"]);
     expect(r.code).toBe(1);

@@ -9,6 +9,7 @@ export interface CheckOptions {
   env?: string;
   type?: string;
   params?: string[];
+  exclude?: string[];
   platform: string;
 }
 
@@ -42,6 +43,7 @@ export async function check(rt: Runtime, paths: string[], opts: CheckOptions): P
   const collected = await collectInputs(paths.length ? paths : ["."], {
     ...(opts.type ? { type: opts.type } : {}),
     platform: opts.platform,
+    ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
     stdin: readStdin,
   });
   if (!collected.documents.length) {

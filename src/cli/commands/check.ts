@@ -26,8 +26,13 @@ export function registerCheckCommand(program: Command, action: CommandAction): v
     )
     .option("--platform <os/arch>", "platform to pick from a multi-platform image", "linux/amd64")
     .option(
+      "-x, --exclude <glob>",
+      "leave out paths matching the glob, relative to each directory checked (repeatable), e.g. 'test/fixtures/**'",
+      collect,
+    )
+    .option(
       "--params <file>",
-      "parameter objects for policies (e.g. allowed registries), repeatable",
+      "parameter objects: ConfigMaps/custom resources for paramRefs, Namespaces (e.g. allowed registries), repeatable",
       collect,
     )
     .addHelpText(
