@@ -414,13 +414,13 @@ export class PolicyEngine {
             error: m.error,
           });
       }
-      for (const fieldPath of this.#fieldPaths(val, activation, id))
+      for (const { path: fieldPath, message: own } of this.#fieldPaths(val, activation, id))
         found.push(
           this.#violation(
             rule,
             variant,
             doc,
-            message?.trim() ? message : `failed expression: ${oneLine(val.expr.spec.source)}`,
+            own ?? (message?.trim() ? message : `failed expression: ${oneLine(val.expr.spec.source)}`),
             val.expr,
             {
               ...(val.reason ? { reason: val.reason } : {}),
@@ -448,19 +448,31 @@ export class PolicyEngine {
     val: CompiledRule["validations"][number],
     activation: Record<string, unknown>,
     id: string,
-  ): (readonly (string | number)[] | undefined)[] {
-    if (!val.fieldPathExpr) return [val.fieldPath];
+  ): { path: readonly (string | number)[] | undefined; message?: string }[] {
+    if (!val.fieldPathExpr) return [{ path: val.fieldPath }];
     const r = run(val.fieldPathExpr.program, activation);
-    const texts = typeof r.value === "string" ? [r.value] : Array.isArray(r.value) ? r.value : undefined;
-    const paths = texts?.map((t) => (typeof t === "string" ? parseFieldPath(t) : undefined));
-    if (r.error !== undefined || !paths || paths.some((p) => p === undefined)) {
+    const items = typeof r.value === "string" ? [r.value] : Array.isArray(r.value) ? r.value : undefined;
+    // Each item: a path string, or {path, message} for a message of its own (large inputs: one
+    // resource per violation instead of every violation listing them all).
+    const out = items?.map((item) => {
+      if (typeof item === "string") return { path: parseFieldPath(item) };
+      const get = (k: string): unknown =>
+        item instanceof Map ? item.get(k) : item && typeof item === "object" ? (item as Record<string, unknown>)[k] : undefined;
+      const path = get("path");
+      const message = get("message");
+      return {
+        path: typeof path === "string" ? parseFieldPath(path) : undefined,
+        ...(typeof message === "string" && message.trim() !== "" ? { message } : {}),
+      };
+    });
+    if (r.error !== undefined || !out || out.some((p) => p.path === undefined)) {
       this.#logger.debug("fieldPathExpression gave no usable path; using fieldPath", {
         policy: id,
         error: r.error,
       });
-      return [val.fieldPath];
+      return [{ path: val.fieldPath }];
     }
-    return paths.length ? paths : [val.fieldPath];
+    return out.length ? out : [{ path: val.fieldPath }];
   }
 
   #applyExceptions(

@@ -381,6 +381,29 @@ spec:
     }
   });
 
+  it("fieldPathExpression items may be {path, message}: one message per violation", () => {
+    const policy = `apiVersion: bulwark.dev/v1
+kind: Policy
+metadata: { id: FP-2, title: no privileged containers }
+spec:
+  kinds: [Pod]
+  variables:
+    - name: bad
+      expression: "podContainers(object.spec).filter(c, c.container.?securityContext.?privileged.orValue(false))"
+  validations:
+    - expression: "size(variables.bad) == 0"
+      message: privileged containers
+      fieldPathExpression: "variables.bad.map(c, {'path': c.path, 'message': 'container ' + c.name + ' is privileged'})"
+`;
+    const pod =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      securityContext: {privileged: true}\n    - name: b\n      securityContext: {privileged: true}\n";
+    const vs = evaluate({ "p.yaml": policy }, pod).results[0]!.violations;
+    expect(vs.map((v) => [v.location!.line, v.message])).toEqual([
+      [6, "container a is privileged"],
+      [8, "container b is privileged"],
+    ]);
+  });
+
   it("rejects a malformed fieldPath at load", () => {
     expect(errorOf(() => policySet({ "p.yaml": withPath("spec..containers") })).message).toMatch(
       /fieldPath must be a dotted path/,
