@@ -150,6 +150,8 @@ describe("openImageSource: layer semantics", () => {
       os: "linux",
       architecture: "amd64",
       reference: "v1",
+      // The config's runtime settings (User, Env, …): the test image sets none.
+      runtime: {},
       layers: semantic.layers.map((l, i) => ({
         digest: l.digest,
         diffId: sha256([layers.l0, zstdDecompress(layers.l1zst), layers.l2][i]!),
