@@ -24,7 +24,9 @@ const pick = (a) => a[Math.floor(rand() * a.length)];
 const digest = () => Array.from({ length: 64 }, () => "0123456789abcdef"[int(0, 15)]).join("");
 
 function container(i, secure) {
-  const image = secure ? `registry.example.com/team/app-${i}@sha256:${digest()}` : pick(["nginx", "redis:latest", `docker.io/library/app:${i}`]);
+  const image = secure
+    ? `registry.example.com/team/app-${i}@sha256:${digest()}`
+    : pick(["nginx", "redis:latest", `docker.io/library/app:${i}`]);
   const sc = secure
     ? `
           securityContext:
@@ -34,7 +36,11 @@ function container(i, secure) {
             readOnlyRootFilesystem: true
             capabilities: { drop: [ALL] }
             seccompProfile: { type: RuntimeDefault }`
-    : pick(["", "\n          securityContext: { privileged: true }", "\n          securityContext: { runAsUser: 0, capabilities: { add: [NET_ADMIN, SYS_ADMIN] } }"]);
+    : pick([
+        "",
+        "\n          securityContext: { privileged: true }",
+        "\n          securityContext: { runAsUser: 0, capabilities: { add: [NET_ADMIN, SYS_ADMIN] } }",
+      ]);
   return `        - name: c${i}
           image: ${image}
           ports: [{ containerPort: ${int(1000, 9000)} }]
@@ -121,33 +127,143 @@ ${i % 4 ? "USER 10001\n" : ""}${i % 6 ? 'HEALTHCHECK CMD ["/app/health"]\n' : ""
 `;
 }
 
-function plan(targetBytes) {
+export function plan(targetBytes) {
   const resources = [];
   const changes = [];
   let size = 0;
   let n = 0;
   const add = (module, type, name, values, unknown = {}) => {
     const address = `${module ? `${module}.` : ""}${type}.${name}`;
-    const r = { address, mode: "managed", type, name, provider_name: "registry.terraform.io/hashicorp/aws", schema_version: 0, values, sensitive_values: {} };
+    const r = {
+      address,
+      mode: "managed",
+      type,
+      name,
+      provider_name: "registry.terraform.io/hashicorp/aws",
+      schema_version: 0,
+      values,
+      sensitive_values: {},
+    };
     resources.push({ module, r });
-    changes.push({ address, ...(module ? { module_address: module } : {}), mode: "managed", type, name, provider_name: r.provider_name, change: { actions: ["create"], before: null, after: values, after_unknown: { id: true, arn: true, ...unknown }, before_sensitive: false, after_sensitive: {} } });
+    changes.push({
+      address,
+      ...(module ? { module_address: module } : {}),
+      mode: "managed",
+      type,
+      name,
+      provider_name: r.provider_name,
+      change: {
+        actions: ["create"],
+        before: null,
+        after: values,
+        after_unknown: { id: true, arn: true, ...unknown },
+        before_sensitive: false,
+        after_sensitive: {},
+      },
+    });
     size += JSON.stringify(r).length * 2 + 200;
   };
   while (size < targetBytes) {
     const module = n % 4 === 0 ? `module.svc${n % 97}` : "";
     const open = n % 5 === 0;
     add(module, "aws_security_group", `db${n}`, {
-      name: `db-${n}`, description: "database access", vpc_id: `vpc-${n % 40}`, revoke_rules_on_delete: false, tags: { Name: `db-${n}`, team: `t${n % 13}` },
-      ingress: [{ from_port: 5432, to_port: 5432, protocol: "tcp", cidr_blocks: [open ? "0.0.0.0/0" : "10.0.0.0/8"], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: false, description: "postgres" }],
-      egress: [{ from_port: 0, to_port: 0, protocol: "-1", cidr_blocks: ["0.0.0.0/0"], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: false, description: "" }],
+      name: `db-${n}`,
+      description: "database access",
+      vpc_id: `vpc-${n % 40}`,
+      revoke_rules_on_delete: false,
+      tags: { Name: `db-${n}`, team: `t${n % 13}` },
+      ingress: [
+        {
+          from_port: 5432,
+          to_port: 5432,
+          protocol: "tcp",
+          cidr_blocks: [open ? "0.0.0.0/0" : "10.0.0.0/8"],
+          ipv6_cidr_blocks: [],
+          prefix_list_ids: [],
+          security_groups: [],
+          self: false,
+          description: "postgres",
+        },
+      ],
+      egress: [
+        {
+          from_port: 0,
+          to_port: 0,
+          protocol: "-1",
+          cidr_blocks: ["0.0.0.0/0"],
+          ipv6_cidr_blocks: [],
+          prefix_list_ids: [],
+          security_groups: [],
+          self: false,
+          description: "",
+        },
+      ],
     });
-    add(module, "aws_db_instance", `db${n}`, {
-      identifier: `db-${n}`, engine: "postgres", engine_version: "16.3", instance_class: "db.t3.micro", allocated_storage: 20, storage_encrypted: n % 3 !== 0, publicly_accessible: n % 7 === 0, username: "app", skip_final_snapshot: true, backup_retention_period: 7, multi_az: false, tags: { Name: `db-${n}` },
-    }, { endpoint: true, address: true });
-    add(module, "aws_s3_bucket", `data${n}`, { bucket: `data-${n}`, force_destroy: false, tags: { Name: `data-${n}` } }, { bucket_regional_domain_name: true });
-    add(module, "aws_s3_bucket_public_access_block", `data${n}`, { block_public_acls: n % 4 !== 0, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }, { bucket: true });
-    add(module, "aws_iam_policy", `p${n}`, { name: `p-${n}`, path: "/", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: n % 9 === 0 ? "*" : ["s3:GetObject"], Resource: n % 9 === 0 ? "*" : `arn:aws:s3:::data-${n}/*` }] }) });
-    add(module, "aws_lb", `lb${n}`, { name: `lb-${n}`, internal: n % 2 === 0, load_balancer_type: "application", access_logs: n % 3 ? [{ bucket: `logs-${n}`, enabled: true, prefix: "lb" }] : [] }, { dns_name: true });
+    add(
+      module,
+      "aws_db_instance",
+      `db${n}`,
+      {
+        identifier: `db-${n}`,
+        engine: "postgres",
+        engine_version: "16.3",
+        instance_class: "db.t3.micro",
+        allocated_storage: 20,
+        storage_encrypted: n % 3 !== 0,
+        publicly_accessible: n % 7 === 0,
+        username: "app",
+        skip_final_snapshot: true,
+        backup_retention_period: 7,
+        multi_az: false,
+        tags: { Name: `db-${n}` },
+      },
+      { endpoint: true, address: true },
+    );
+    add(
+      module,
+      "aws_s3_bucket",
+      `data${n}`,
+      { bucket: `data-${n}`, force_destroy: false, tags: { Name: `data-${n}` } },
+      { bucket_regional_domain_name: true },
+    );
+    add(
+      module,
+      "aws_s3_bucket_public_access_block",
+      `data${n}`,
+      {
+        block_public_acls: n % 4 !== 0,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      },
+      { bucket: true },
+    );
+    add(module, "aws_iam_policy", `p${n}`, {
+      name: `p-${n}`,
+      path: "/",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: n % 9 === 0 ? "*" : ["s3:GetObject"],
+            Resource: n % 9 === 0 ? "*" : `arn:aws:s3:::data-${n}/*`,
+          },
+        ],
+      }),
+    });
+    add(
+      module,
+      "aws_lb",
+      `lb${n}`,
+      {
+        name: `lb-${n}`,
+        internal: n % 2 === 0,
+        load_balancer_type: "application",
+        access_logs: n % 3 ? [{ bucket: `logs-${n}`, enabled: true, prefix: "lb" }] : [],
+      },
+      { dns_name: true },
+    );
     n++;
   }
   const root = { resources: resources.filter((x) => !x.module).map((x) => x.r), child_modules: [] };
@@ -157,7 +273,16 @@ function plan(targetBytes) {
     mods.get(x.module).resources.push(x.r);
   }
   root.child_modules = [...mods.values()];
-  return JSON.stringify({ format_version: "1.2", terraform_version: "1.11.4", planned_values: { root_module: root }, resource_changes: changes, configuration: { provider_config: { aws: { name: "aws", full_name: "registry.terraform.io/hashicorp/aws" } }, root_module: {} } });
+  return JSON.stringify({
+    format_version: "1.2",
+    terraform_version: "1.11.4",
+    planned_values: { root_module: root },
+    resource_changes: changes,
+    configuration: {
+      provider_config: { aws: { name: "aws", full_name: "registry.terraform.io/hashicorp/aws" } },
+      root_module: {},
+    },
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -176,6 +301,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     const text = plan(55 * 1024 * 1024);
     writeFileSync(join(TREE, "plan.json"), text);
-    console.error(`tree ready in ${TREE}: 1,000 manifest files (5,000 documents), 500 Dockerfiles, plan.json ${(text.length / 1048576).toFixed(1)} MiB`);
+    console.error(
+      `tree ready in ${TREE}: 1,000 manifest files (5,000 documents), 500 Dockerfiles, plan.json ${(text.length / 1048576).toFixed(1)} MiB`,
+    );
   }
 }

@@ -73,6 +73,12 @@ export function registerBulwark(env: Environment, options: BulwarkLibraryOptions
       handler: imageRef,
     },
     {
+      signature: "indexBy(list<dyn>, string): map<string, list<dyn>>",
+      description:
+        "Groups the list's maps by the value at a dotted path (a list value indexes the item under each element): constant-time look-ups instead of nested comprehensions over large inputs.",
+      handler: indexBy,
+    },
+    {
       signature: "podContainers(dyn): list<map<string, dyn>>",
       description:
         "Every container of a pod spec — initContainers, containers, ephemeralContainers — as {kind, index, name, path, container}; path (spec.containers[0]) points into the object, for fieldPathExpression.",
@@ -178,6 +184,25 @@ function purl(s: string): Map<string, unknown> {
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** The OCI image-spec digest grammar: algorithm ":" encoded. */
 const OCI_DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):[a-zA-Z0-9=_-]+$/;
+
+/** `indexBy(items, 'values.bucket')`: items grouped by the string(s) at the path. */
+function indexBy(items: unknown[], path: string): Map<string, unknown[]> {
+  const keys = path.split(".").filter(Boolean);
+  const out = new Map<string, unknown[]>();
+  const add = (k: unknown, item: unknown) => {
+    if (typeof k !== "string") return;
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  };
+  for (const item of items) {
+    let v: unknown = item;
+    for (const k of keys) v = field(v, k);
+    if (Array.isArray(v)) for (const k of new Set(v)) add(k, item);
+    else add(v, item);
+  }
+  return out;
+}
 
 const CONTAINER_KINDS = ["initContainers", "containers", "ephemeralContainers"] as const;
 
