@@ -10,7 +10,8 @@ import { TREE } from "./prepare-iac.mjs";
 const CLI = join(ROOT, "dist/cli/main.js");
 
 export function run() {
-  if (!existsSync(join(TREE, "plan.json"))) throw new Error(`no tree in ${TREE}: run \`node bench/prepare-iac.mjs\` first`);
+  if (!existsSync(join(TREE, "plan.json")))
+    throw new Error(`no tree in ${TREE}: run \`node bench/prepare-iac.mjs\` first`);
   const cmd = (target) => `node ${CLI} check ${target} --format json -q -o /dev/null`;
   const parts = [
     ["whole tree (5,000 k8s docs + 500 Dockerfiles + 50 MB plan)", TREE, 5000 + 500 + 1],
@@ -33,5 +34,7 @@ export function run() {
 export function print(rows) {
   console.log("\nbench/iac — bulwark check with builtin:default");
   for (const r of rows)
-    console.log(`  ${r.name.padEnd(62)} median ${fmt(r.median)}  (${fmt(r.perUnitMs)} per document)  peak ${r.peakMiB?.toFixed(0)} MiB`);
+    console.log(
+      `  ${r.name.padEnd(62)} median ${fmt(r.median)}  (${fmt(r.perUnitMs)} per document)  peak ${r.peakMiB?.toFixed(0)} MiB`,
+    );
 }

@@ -45,7 +45,10 @@ describe("built-in policy library", () => {
         for (const r of own) {
           expect(r.title, r.id).toBeTruthy();
           expect(r.description, `${r.id} description`).toBeTruthy();
-          expect(r.remediation ?? r.validations.every((v) => v.remediation), `${r.id} remediation`).toBeTruthy();
+          expect(
+            r.remediation ?? r.validations.every((v) => v.remediation),
+            `${r.id} remediation`,
+          ).toBeTruthy();
         }
       });
     });

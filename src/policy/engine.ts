@@ -457,7 +457,11 @@ export class PolicyEngine {
     const out = items?.map((item) => {
       if (typeof item === "string") return { path: parseFieldPath(item) };
       const get = (k: string): unknown =>
-        item instanceof Map ? item.get(k) : item && typeof item === "object" ? (item as Record<string, unknown>)[k] : undefined;
+        item instanceof Map
+          ? item.get(k)
+          : item && typeof item === "object"
+            ? (item as Record<string, unknown>)[k]
+            : undefined;
       const path = get("path");
       const message = get("message");
       return {
