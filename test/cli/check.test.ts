@@ -196,3 +196,37 @@ describe("bulwark check of a container image (its config)", () => {
     expect((await cli(["check", join(ROOT, "README.md"), "--type", "image-config"])).code).toBe(4);
   });
 });
+
+describe("bulwark check - (rendered manifests on stdin, as from helm template or kustomize build)", () => {
+  it("reads YAML from stdin in a real process and locates findings in it", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const rendered = [
+      "---",
+      "# Source: chart/templates/deployment.yaml",
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata: { name: web, namespace: shop }",
+      "spec:",
+      "  template:",
+      "    spec:",
+      "      containers:",
+      "        - name: web",
+      "          image: nginx",
+      "          securityContext: { privileged: true }",
+      "",
+    ].join("\n");
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "dist/cli/main.js"), "check", "-", "--policy", "builtin:pss-baseline", "--format", "json"],
+      {
+        input: rendered,
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    const v = report.results[0]!.violations.find((x) => x.policyId === "PSS-PRIVILEGED")!;
+    expect(report.results[0]!.source.file).toBe("<stdin>");
+    expect(v.location?.line).toBe(12);
+  });
+});
