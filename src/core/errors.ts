@@ -90,6 +90,12 @@ export const ERROR_CODES = {
     summary:
       "A CEL expression failed while evaluating (missing field, division by zero, wrong type); under `failurePolicy: Fail` this is a violation.",
   },
+  VERIFICATION_FAILED: {
+    exit: EXIT.verification,
+    http: 403,
+    summary:
+      "A signature, envelope, bundle or attestation did not verify: bad signature, untrusted, revoked or expired key, identity or subject mismatch.",
+  },
   STORE_UNAVAILABLE: {
     exit: EXIT.upstream,
     http: 503,
