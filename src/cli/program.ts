@@ -9,6 +9,7 @@ import {
   toBulwarkError,
 } from "../core/index.js";
 import { registerCheckCommand } from "./commands/check.js";
+import { registerKeysCommands } from "./commands/keys.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSbomCommand } from "./commands/sbom.js";
 import { registerVulnCommands } from "./commands/vuln.js";
@@ -100,6 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   registerSbomCommand(program, action);
   registerVulnCommands(program, action);
   registerCheckCommand(program, action);
+  registerKeysCommands(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

@@ -1,0 +1,28 @@
+export {
+  defaultKeyStore,
+  effectiveRevocations,
+  type GeneratedKeyPair,
+  type GenerateKeyPairOptions,
+  generateKeyPair,
+  isKeyAlgorithm,
+  isKeyid,
+  KEY_ALGORITHMS,
+  KEY_PASSWORD_VAR,
+  KeyStore,
+  keyidOf,
+  type LoadedPrivateKey,
+  type LoadKeyOptions,
+  loadPrivateKey,
+  loadPublicKey,
+  parsePublicKey,
+  parseRevocations,
+  parseRfc3339,
+  REVOCATIONS_FILE,
+  type Revocation,
+  revokedSince,
+  type StoredKey,
+  type WrittenKeyPair,
+  writeFileAtomic,
+} from "./keys.js";
+export { EnvSigner, FileSigner, SIGNING_KEY_VAR, TrustedKeys, type VerificationFailure } from "./signer.js";
+export type * from "./types.js";

@@ -1,0 +1,188 @@
+import { resolve } from "node:path";
+import { BulwarkError, EXIT, type ExitCode } from "../../core/index.js";
+import {
+  defaultKeyStore,
+  effectiveRevocations,
+  generateKeyPair,
+  isKeyAlgorithm,
+  isKeyid,
+  KEY_ALGORITHMS,
+  KEY_PASSWORD_VAR,
+  KeyStore,
+  parseRfc3339,
+  revokedSince,
+  type StoredKey,
+} from "../../attest/index.js";
+import { printable } from "../render/common.js";
+import type { Runtime } from "../runtime.js";
+import { KEYS_FORMATS } from "./keys.js";
+
+type KeysFormat = (typeof KEYS_FORMATS)[number];
+
+export interface KeysGenerateOptions {
+  type?: string;
+  unencrypted?: boolean;
+  out?: string;
+}
+
+export interface KeysRevokeOptions {
+  since?: string;
+  reason?: string;
+}
+
+function formatOf(rt: Runtime, command: string): KeysFormat {
+  const f = rt.settings.format ?? "table";
+  if (!(KEYS_FORMATS as readonly string[]).includes(f))
+    throw new BulwarkError(
+      "USAGE",
+      `--format must be one of ${KEYS_FORMATS.join(", ")} for ${command}, got ${f}`,
+    );
+  return f as KeysFormat;
+}
+
+function storeOf(rt: Runtime): KeyStore {
+  return defaultKeyStore(rt.io.env, rt.io.cwd);
+}
+
+// ------------------------------------------------------------------------------------------------
+// bulwark keys generate
+
+export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Promise<ExitCode> {
+  const format = formatOf(rt, "keys generate");
+  const algorithm = opts.type ?? "ecdsa-p256";
+  if (!isKeyAlgorithm(algorithm))
+    throw new BulwarkError("USAGE", `--type must be one of ${KEY_ALGORITHMS.join(", ")}, got ${algorithm}`);
+  const password = rt.io.env[KEY_PASSWORD_VAR] || undefined;
+  if (!opts.unencrypted && password === undefined)
+    throw new BulwarkError(
+      "USAGE",
+      `set ${KEY_PASSWORD_VAR} to encrypt the private key, or pass --unencrypted to write it without a password`,
+    );
+  if (opts.unencrypted && password !== undefined)
+    rt.note(`${KEY_PASSWORD_VAR} is set but --unencrypted was given: the private key is NOT encrypted`);
+
+  const pair = generateKeyPair(opts.unencrypted ? { algorithm, unencrypted: true } : { algorithm, password });
+  const store = opts.out ? new KeyStore(resolve(rt.io.cwd, opts.out)) : storeOf(rt);
+  const created = rt.clock.now();
+  const written = store.write(pair, created);
+
+  if (format === "json") {
+    rt.emit(
+      `${JSON.stringify(
+        {
+          keyid: pair.publicKey.keyid,
+          algorithm,
+          encrypted: pair.encrypted,
+          created: created.toISOString(),
+          publicKey: written.publicKeyPath,
+          privateKey: written.privateKeyPath,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    rt.emit(
+      [
+        `keyid      ${pair.publicKey.keyid}`,
+        `algorithm  ${algorithm}`,
+        `encrypted  ${pair.encrypted ? "yes" : "NO"}`,
+        `public     ${written.publicKeyPath}`,
+        `private    ${written.privateKeyPath}`,
+        "",
+      ].join("\n"),
+    );
+  }
+  rt.note(
+    pair.encrypted
+      ? `Keep ${KEY_PASSWORD_VAR}: the private key cannot be used without it.`
+      : "The private key is not encrypted: protect the file, or regenerate with a password.",
+  );
+  return EXIT.ok;
+}
+
+// ------------------------------------------------------------------------------------------------
+// bulwark keys list
+
+export async function keysList(rt: Runtime): Promise<ExitCode> {
+  const format = formatOf(rt, "keys list");
+  const store = storeOf(rt);
+  const keys = store.list();
+  if (format === "json") {
+    rt.emit(`${JSON.stringify(keys.map(listEntry), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (keys.length === 0) {
+    rt.note(`no keys in ${store.dir} (create one with \`bulwark keys generate\`)`);
+    return EXIT.ok;
+  }
+  const rows = [
+    ["KEYID", "ALGORITHM", "CREATED", "PRIVATE", "STATUS"],
+    ...keys.map((k) => [
+      k.keyid,
+      k.algorithm,
+      k.created.toISOString(),
+      k.privateKeyPath ? "yes" : "no",
+      k.revocation ? `revoked since ${k.revocation.since}: ${printable(k.revocation.reason)}` : "active",
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  rt.emit(
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n",
+  );
+  return EXIT.ok;
+}
+
+function listEntry(k: StoredKey) {
+  return {
+    keyid: k.keyid,
+    algorithm: k.algorithm,
+    created: k.created.toISOString(),
+    publicKey: k.publicKeyPath,
+    privateKey: k.privateKeyPath ?? null,
+    revoked: k.revocation
+      ? { since: k.revocation.since, reason: k.revocation.reason, revokedAt: k.revocation.revokedAt }
+      : null,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// bulwark keys revoke
+
+export async function keysRevoke(rt: Runtime, keyid: string, opts: KeysRevokeOptions): Promise<ExitCode> {
+  const format = formatOf(rt, "keys revoke");
+  const id = keyid.toLowerCase();
+  if (!isKeyid(id))
+    throw new BulwarkError(
+      "USAGE",
+      `a key id is 64 hex characters (see \`bulwark keys list\`), got ${JSON.stringify(printable(keyid))}`,
+    );
+  const reason = opts.reason?.trim() ?? "";
+  if (reason === "") throw new BulwarkError("USAGE", "--reason is required: say why the key is revoked");
+  const now = rt.clock.now();
+  let since = now;
+  if (opts.since !== undefined) {
+    const parsed = parseRfc3339(opts.since);
+    if (!parsed)
+      throw new BulwarkError(
+        "USAGE",
+        `--since must be an RFC 3339 time such as 2025-06-01T00:00:00Z, got ${JSON.stringify(printable(opts.since))}`,
+      );
+    since = parsed;
+  }
+  const store = storeOf(rt);
+  const earlier = effectiveRevocations(store.revocations()).get(id);
+  const entry = store.revoke({ keyid: id, since, reason }, now);
+  if (format === "json") rt.emit(`${JSON.stringify(entry, null, 2)}\n`);
+  else rt.emit(`revoked ${entry.keyid} since ${entry.since}: ${printable(entry.reason)}\n`);
+  if (earlier && revokedSince(earlier) < revokedSince(entry))
+    rt.note(`${id} was already revoked since ${earlier.since}; the earlier time stays in force`);
+  return EXIT.ok;
+}
