@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import * as policy from "./policy.mjs";
 import * as sbom from "./sbom.mjs";
+import * as attest from "./attest.mjs";
 import * as iac from "./iac.mjs";
 import * as vuln from "./vuln.mjs";
 
@@ -38,6 +39,12 @@ if (!only || only === "iac") {
   const rows = iac.run();
   iac.print(rows);
   results.iac = rows;
+}
+
+if (!only || only === "attest") {
+  const rows = await attest.run();
+  attest.print(rows);
+  results.attest = rows;
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
