@@ -26,3 +26,22 @@ export {
 } from "./keys.js";
 export { EnvSigner, FileSigner, SIGNING_KEY_VAR, TrustedKeys, type VerificationFailure } from "./signer.js";
 export type * from "./types.js";
+export {
+  type EncodeKeyBundleOptions,
+  encodeKeyBundle,
+  type KeyBundleContent,
+  type KeyBundleSubject,
+  SIGSTORE_BUNDLE_MEDIA_TYPE,
+  SIGSTORE_BUNDLE_MEDIA_TYPES,
+  type SigstoreBundleKind,
+  type SigstoreIdentity,
+  type SigstoreKeyBundleJson,
+  type SigstoreSigner,
+  type SigstoreTlogEntry,
+  SigstoreVerificationCache,
+  type SigstoreVerification,
+  type SigstoreVerifiedTimestamp,
+  signKeyBundle,
+  type VerifySigstoreBundleOptions,
+  verifySigstoreBundle,
+} from "./sigstore.js";
