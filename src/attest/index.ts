@@ -45,3 +45,11 @@ export {
   type VerifySigstoreBundleOptions,
   verifySigstoreBundle,
 } from "./sigstore.js";
+export {
+  readEnvelope,
+  signEnvelope,
+  type VerifiedEnvelope,
+  type VerifyEnvelopeOptions,
+  verifyEnvelope,
+} from "./dsse.js";
+export { type VerifyStatementOptions, verifyStatementEnvelope } from "./statement.js";
