@@ -8,6 +8,7 @@ import {
   LOG_LEVELS,
   toBulwarkError,
 } from "../core/index.js";
+import { registerAttestCommands } from "./commands/attest.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerPolicyCommands } from "./commands/policy.js";
@@ -102,6 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   registerVulnCommands(program, action);
   registerCheckCommand(program, action);
   registerKeysCommands(program, action);
+  registerAttestCommands(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

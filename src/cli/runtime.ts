@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import {
   BulwarkError,
   type Clock,
@@ -76,7 +77,7 @@ export function createRuntime(
     emit(text: string) {
       if (output !== undefined && output !== "-") {
         try {
-          writeFileSync(output, text);
+          writeFileSync(resolve(io.cwd, output), text);
         } catch (e) {
           throw new BulwarkError(
             "USAGE",

@@ -1,0 +1,286 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  defaultKeyStore,
+  effectiveRevocations,
+  FileSigner,
+  KEY_PASSWORD_VAR,
+  loadPublicKey,
+  type PublicKeyInfo,
+  revokedSince,
+  type SigstoreVerification,
+  signKeyBundle,
+  verifySigstoreBundle,
+} from "../../attest/index.js";
+import { BulwarkError, EXIT, type ExitCode, type SourceLocation, sha256Hex } from "../../core/index.js";
+import {
+  buildStatement,
+  encodeStatement,
+  IN_TOTO_PAYLOAD_TYPE,
+  PREDICATE_TYPES,
+  validatePredicate,
+} from "../../formats/index.js";
+import { loadPolicySet, PolicyEngine, parseInput } from "../../policy/index.js";
+import { humanLine } from "../render/common.js";
+import type { Runtime } from "../runtime.js";
+
+export interface SignOptions {
+  key: string;
+}
+
+export interface AttestOptions {
+  subject: string[];
+  type: string;
+  predicate: string;
+  key: string;
+}
+
+const SHORT_TYPES: Readonly<Record<string, string>> = {
+  "slsa-provenance": PREDICATE_TYPES.slsaProvenanceV1,
+  vsa: PREDICATE_TYPES.slsaVsaV1,
+  "test-result": PREDICATE_TYPES.testResultV01,
+  vulns: PREDICATE_TYPES.vulnsV02,
+  release: PREDICATE_TYPES.releaseV01,
+  cyclonedx: PREDICATE_TYPES.cyclonedx,
+  spdx: PREDICATE_TYPES.spdx,
+  "policy-decision": PREDICATE_TYPES.policyDecisionV1,
+};
+
+/** `name@sha256:<64 hex>` names a subject by digest; anything else is a file to hash. */
+function subjectOf(rt: Runtime, spec: string): { name: string; digest: { sha256: string } } {
+  const m = /^(.+)@sha256:([0-9a-f]{64})$/.exec(spec);
+  if (m) return { name: m[1]!, digest: { sha256: m[2]! } };
+  if (/@sha256:/.test(spec))
+    throw new BulwarkError(
+      "USAGE",
+      `--subject ${spec}: a digest must be sha256: followed by 64 lowercase hex digits`,
+    );
+  return { name: spec, digest: { sha256: sha256Hex(read(rt, spec, "the subject")) } };
+}
+
+export async function attest(rt: Runtime, opts: AttestOptions): Promise<ExitCode> {
+  const predicateType = SHORT_TYPES[opts.type] ?? opts.type;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(predicateType))
+    throw new BulwarkError(
+      "USAGE",
+      `--type must be a predicate type URI or one of ${Object.keys(SHORT_TYPES).join(", ")}, got ${JSON.stringify(opts.type)}`,
+    );
+  const subjects = opts.subject.map((s) => subjectOf(rt, s));
+  let predicate: unknown;
+  try {
+    predicate = JSON.parse(read(rt, opts.predicate, "the predicate").toString("utf8"));
+  } catch (e) {
+    if (e instanceof BulwarkError) throw e;
+    throw new BulwarkError("INPUT_INVALID", `${opts.predicate} is not JSON: ${(e as Error).message}`, {
+      location: { file: opts.predicate },
+      cause: e,
+    });
+  }
+  try {
+    validatePredicate(predicateType, predicate, opts.predicate);
+  } catch (e) {
+    const loc = (e as { location?: SourceLocation }).location;
+    throw new BulwarkError("INPUT_INVALID", `${(e as Error).message}`, {
+      ...(loc ? { location: loc } : {}),
+      cause: e,
+    });
+  }
+  const statement = buildStatement({
+    subject: opts.subject.map((s) => subjectOf(rt, s)),
+    predicateType,
+    predicate,
+  });
+  const signer = FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR]);
+  const bundle = await signKeyBundle(signer, {
+    kind: "dsse",
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    payload: Buffer.from(encodeStatement(statement)),
+  });
+  rt.emit(`${JSON.stringify(bundle, null, 2)}\n`);
+  rt.note(
+    `attested ${predicateType} about ${statement.subject.map((s) => `${s.name}@sha256:${s.digest.sha256}`).join(", ")} with key ${signer.publicKey.keyid}`,
+  );
+  return EXIT.ok;
+}
+
+export interface VerifyOptions {
+  bundle: string[];
+  key?: string[];
+  trustedRoot?: string;
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  type?: string;
+  policy?: string[];
+  env?: string;
+}
+
+function read(rt: Runtime, path: string, what: string): Buffer {
+  try {
+    return readFileSync(resolve(rt.io.cwd, path));
+  } catch (e) {
+    throw new BulwarkError("FILE_NOT_FOUND", `cannot read ${what} ${path}`, { cause: e });
+  }
+}
+
+export async function sign(rt: Runtime, file: string, opts: SignOptions): Promise<ExitCode> {
+  const artifact = read(rt, file, "the artifact");
+  const signer = FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR]);
+  const bundle = await signKeyBundle(signer, { kind: "message-signature", artifact });
+  rt.emit(`${JSON.stringify(bundle, null, 2)}\n`);
+  rt.note(`signed ${file} (sha256:${sha256Hex(artifact)}) with key ${signer.publicKey.keyid}`);
+  return EXIT.ok;
+}
+
+export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOptions): Promise<ExitCode> {
+  const keyless = Boolean(
+    opts.certificateIdentity || opts.certificateIdentityRegexp || opts.certificateOidcIssuer,
+  );
+  if (keyless && opts.key?.length)
+    throw new BulwarkError(
+      "USAGE",
+      "give either --key (key-based bundles) or certificate identity flags (keyless), not both",
+    );
+  if (!keyless && !opts.key?.length)
+    throw new BulwarkError(
+      "USAGE",
+      "nothing to trust: give --key PUB for key-based bundles, or --trusted-root with --certificate-identity[-regexp] and --certificate-oidc-issuer for keyless ones",
+    );
+  if (
+    keyless &&
+    (!opts.trustedRoot ||
+      !opts.certificateOidcIssuer ||
+      !(opts.certificateIdentity || opts.certificateIdentityRegexp))
+  )
+    throw new BulwarkError(
+      "USAGE",
+      "keyless verification needs --trusted-root, --certificate-oidc-issuer and --certificate-identity or --certificate-identity-regexp",
+    );
+  const artifact = read(rt, artifactPath, "the artifact");
+  const trustedRoot = opts.trustedRoot
+    ? read(rt, opts.trustedRoot, "the trusted root").toString("utf8")
+    : undefined;
+  const keys: PublicKeyInfo[] = (opts.key ?? []).map((k) =>
+    loadPublicKey(read(rt, k, "the public key").toString("utf8")),
+  );
+  const revoked = effectiveRevocations(defaultKeyStore(rt.io.env, rt.io.cwd).revocations());
+  const at = rt.clock.now();
+  const engine = opts.policy?.length
+    ? new PolicyEngine(
+        await loadPolicySet(opts.policy.map((p) => (p.startsWith("builtin:") ? p : resolve(rt.io.cwd, p)))),
+        { clock: rt.clock, logger: rt.logger },
+      )
+    : undefined;
+  const results: { bundle: string; verification: SigstoreVerification; predicateType?: string }[] = [];
+  let denied = false;
+  for (const path of opts.bundle) {
+    const bundle = read(rt, path, "the bundle");
+    let verification: SigstoreVerification | undefined;
+    const failures: string[] = [];
+    if (keyless) {
+      verification = verifySigstoreBundle({
+        bundle,
+        artifact,
+        trustedRoot: trustedRoot!,
+        identity: {
+          ...(opts.certificateIdentity ? { subject: opts.certificateIdentity } : {}),
+          ...(opts.certificateIdentityRegexp ? { subjectRegExp: opts.certificateIdentityRegexp } : {}),
+          issuer: opts.certificateOidcIssuer!,
+        },
+        at,
+      });
+    } else {
+      // Each trusted key in turn: the bundle's key hint must name one of them.
+      for (const key of keys) {
+        try {
+          verification = verifySigstoreBundle({
+            bundle,
+            artifact,
+            key: key.pem,
+            ...(trustedRoot ? { trustedRoot } : {}),
+            at,
+          });
+          break;
+        } catch (e) {
+          if (!(e instanceof BulwarkError) || e.code !== "VERIFICATION_FAILED") throw e;
+          failures.push(`key ${key.keyid}: ${e.message}`);
+        }
+      }
+      if (!verification)
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: no trusted key verifies it (${failures.join("; ")})`,
+        );
+      // Key-based bundles carry no trusted signing time: any revocation of the key rejects them.
+      const r = verification.signer.keyid ? revoked.get(verification.signer.keyid) : undefined;
+      if (r) {
+        const signedAt = verification.verifiedTimestamps
+          .map((t) => t.time?.getTime?.() ?? NaN)
+          .filter(Number.isFinite);
+        const since = revokedSince(r);
+        if (!signedAt.length || signedAt.some((t) => t >= since))
+          throw new BulwarkError(
+            "VERIFICATION_FAILED",
+            `${path}: key ${r.keyid} is revoked since ${r.since} (${r.reason})${signedAt.length ? "" : "; the bundle has no trusted signing time"}`,
+          );
+      }
+    }
+    let predicateType: string | undefined;
+    let statement: unknown;
+    if (verification.kind === "dsse" && verification.payload) {
+      if (verification.payloadType === "application/vnd.in-toto+json") {
+        statement = JSON.parse(Buffer.from(verification.payload).toString("utf8"));
+        predicateType = (statement as { predicateType?: string }).predicateType;
+      }
+    }
+    if (opts.type && predicateType !== opts.type)
+      throw new BulwarkError(
+        "VERIFICATION_FAILED",
+        `${path}: predicate type ${predicateType ? JSON.stringify(predicateType) : "(none: not an attestation)"} is not the required ${opts.type}`,
+      );
+    if (engine) {
+      if (statement === undefined)
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: --policy needs an in-toto attestation, the bundle holds a plain signature`,
+        );
+      const env = opts.env ?? rt.settings.env;
+      const report = engine.evaluate(parseInput(JSON.stringify(statement), path, { kind: "attestation" }), {
+        ...(env !== undefined ? { environment: env } : {}),
+        subject: { name: artifactPath, digest: { sha256: sha256Hex(artifact) } },
+      });
+      for (const r of report.results) for (const v of r.violations) rt.io.stderr(`${humanLine(r, v)}\n`);
+      if (report.decision === "deny") denied = true;
+    }
+    results.push({ bundle: path, verification, ...(predicateType ? { predicateType } : {}) });
+  }
+  const format = rt.settings.format ?? "table";
+  if (format === "json") {
+    rt.emit(
+      `${JSON.stringify(
+        {
+          artifact: { name: artifactPath, digest: { sha256: sha256Hex(artifact) } },
+          verified: results.map((r) => ({
+            bundle: r.bundle,
+            kind: r.verification.kind,
+            signer: r.verification.signer,
+            ...(r.predicateType ? { predicateType: r.predicateType } : {}),
+            tlogEntries: r.verification.tlogEntries.length,
+          })),
+          decision: denied ? "deny" : "allow",
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    for (const r of results) {
+      const s = r.verification.signer;
+      const who = s.identity ? `${s.identity} (issuer ${s.issuer})` : `key ${s.keyid}`;
+      rt.emit(
+        `Verified: ${r.bundle} — ${r.verification.kind}${r.predicateType ? ` ${r.predicateType}` : ""} over ${artifactPath} (sha256:${sha256Hex(artifact)}), signed by ${who}${r.verification.tlogEntries.length ? `, ${r.verification.tlogEntries.length} log entr${r.verification.tlogEntries.length === 1 ? "y" : "ies"}` : ""}\n`,
+      );
+    }
+  }
+  return denied ? EXIT.denied : EXIT.ok;
+}

@@ -1,0 +1,90 @@
+import type { Command } from "commander";
+import { type CommandAction, examples } from "../shared.js";
+import type { AttestOptions, SignOptions, VerifyOptions } from "./attest-actions.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+const actions = () => import("./attest-actions.js");
+
+export function registerAttestCommands(program: Command, action: CommandAction): void {
+  program
+    .command("sign")
+    .description("Sign a file's digest with a key, as a Sigstore bundle (v0.3, key-based)")
+    .argument("<file>", "the artifact to sign")
+    .requiredOption(
+      "-k, --key <file>",
+      "PKCS#8 private key (ECDSA P-256; password from BULWARK_KEY_PASSWORD)",
+    )
+    .addHelpText(
+      "after",
+      examples([
+        "bulwark keys generate && bulwark sign app.tar --key .bulwark/keys/<keyid>.key.pem -o app.tar.sigstore.json",
+        "bulwark verify app.tar --bundle app.tar.sigstore.json --key .bulwark/keys/<keyid>.pub.pem",
+      ]),
+    )
+    .action(action(async (rt, file: string, opts: SignOptions) => (await actions()).sign(rt, file, opts)));
+
+  program
+    .command("attest")
+    .description("Sign an in-toto attestation (DSSE in a Sigstore bundle) about an artifact")
+    .requiredOption(
+      "-s, --subject <file|name@sha256:hex>",
+      "what the attestation is about: a file (hashed) or name@sha256:<digest> (repeatable)",
+      collect,
+    )
+    .requiredOption(
+      "-t, --type <type>",
+      "predicate type URI, or: slsa-provenance, vsa, test-result, vulns, release, cyclonedx, spdx, policy-decision",
+    )
+    .requiredOption("--predicate <file>", "the predicate JSON (validated for the known types)")
+    .requiredOption("-k, --key <file>", "PKCS#8 private key (password from BULWARK_KEY_PASSWORD)")
+    .addHelpText(
+      "after",
+      examples([
+        "bulwark sbom . -o sbom.cdx.json && bulwark attest --subject app.tar --type cyclonedx --predicate sbom.cdx.json --key key.pem -o sbom.sigstore.json",
+        "bulwark attest --subject ghcr.io/acme/app@sha256:4f…e1 --type slsa-provenance --predicate provenance.json --key key.pem",
+      ]),
+    )
+    .action(action(async (rt, opts: AttestOptions) => (await actions()).attest(rt, opts)));
+
+  program
+    .command("verify")
+    .description(
+      "Verify Sigstore bundles (signatures and attestations) for an artifact: key-based or keyless, offline",
+    )
+    .argument("<artifact>", "the artifact file the bundles are about")
+    .requiredOption(
+      "-b, --bundle <file>",
+      "Sigstore bundle to verify (repeatable: every one must verify)",
+      collect,
+    )
+    .option("-k, --key <file>", "trusted SPKI public key (repeatable); key-based bundles", collect)
+    .option("--trusted-root <file>", "Sigstore trusted_root.json (keyless bundles; offline)")
+    .option("--certificate-identity <san>", "keyless: the certificate's identity, exactly")
+    .option(
+      "--certificate-identity-regexp <re>",
+      "keyless: a regular expression the whole identity must match",
+    )
+    .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer, exactly")
+    .option("-t, --type <uri>", "attestations: require this predicate type")
+    .option(
+      "-p, --policy <path>",
+      "evaluate policies on each verified in-toto statement (kind attestation)",
+      collect,
+    )
+    .option("-e, --env <name>", "environment for the policies")
+    .addHelpText(
+      "after",
+      examples(
+        [
+          "bulwark verify app.tar --bundle app.tar.sigstore.json --key owner.pub.pem",
+          "bulwark verify app.tar --bundle prov.sigstore.json --trusted-root trusted_root.json \\\n      --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main \\\n      --certificate-oidc-issuer https://token.actions.githubusercontent.com --type https://slsa.dev/provenance/v1 --policy policies/",
+        ],
+        "Exit: 0 verified, 1 a policy denied, 2 usage, 3 verification failed (with the reason), 4 malformed bundle.",
+      ),
+    )
+    .action(
+      action(async (rt, artifact: string, opts: VerifyOptions) =>
+        (await actions()).verify(rt, artifact, opts),
+      ),
+    );
+}

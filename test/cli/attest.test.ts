@@ -1,0 +1,271 @@
+// bulwark keys / sign / attest / verify end to end through the CLI (in-process), key-based and
+// keyless (a real sigstore-conformance bundle verified offline against its trusted root).
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../support/cli.js";
+import { requireShared } from "../support/shared.js";
+
+const shared = requireShared();
+const home = mkdtempSync(join(tmpdir(), "bulwark-attest-"));
+const env = { BULWARK_HOME: join(home, ".bulwark"), BULWARK_KEY_PASSWORD: "correct horse" };
+const run = (args: string[]) => cli(args, { cwd: home, env });
+let key = "";
+let pub = "";
+
+beforeAll(async () => {
+  const g = await run(["keys", "generate"]);
+  expect(g.code).toBe(0);
+  const files = readdirSync(join(home, ".bulwark/keys"));
+  key = join(
+    home,
+    ".bulwark/keys",
+    files.find((f) => f.endsWith(".key.pem"))!,
+  );
+  pub = join(
+    home,
+    ".bulwark/keys",
+    files.find((f) => f.endsWith(".pub.pem"))!,
+  );
+  writeFileSync(join(home, "app.txt"), "the artifact\n");
+  writeFileSync(join(home, "other.txt"), "another artifact\n");
+  writeFileSync(
+    join(home, "prov.json"),
+    JSON.stringify({
+      buildDefinition: {
+        buildType: "https://bulwark.dev/build/v1",
+        externalParameters: { workflow: { ref: "refs/heads/main" } },
+      },
+      runDetails: { builder: { id: "https://bulwark.dev/runner/bwrap@v1" } },
+    }),
+  );
+  writeFileSync(
+    join(home, "main-only.yaml"),
+    "apiVersion: bulwark.dev/v1\nkind: Policy\nmetadata: {id: PROV-001, title: Builds come from main}\nspec:\n  kinds: [attestation]\n  validations:\n    - expression: \"resource.predicate.buildDefinition.externalParameters.workflow.ref == 'refs/heads/main'\"\n      message: not built from main\n",
+  );
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe("sign and verify (key-based Sigstore bundles)", () => {
+  it("a signature verifies for its artifact and key, and for nothing else", async () => {
+    expect((await run(["sign", "app.txt", "--key", key, "-o", "app.sigstore.json"])).code).toBe(0);
+    const ok = await run(["verify", "app.txt", "--bundle", "app.sigstore.json", "--key", pub]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^Verified: app\.sigstore\.json — message-signature over app\.txt/);
+    const tampered = await run(["verify", "other.txt", "--bundle", "app.sigstore.json", "--key", pub]);
+    expect(tampered.code).toBe(3);
+    expect(tampered.stderr).toMatch(/digest does not match.*\[VERIFICATION_FAILED\]/);
+    const other = await cli(["keys", "generate"], {
+      cwd: home,
+      env: { ...env, BULWARK_HOME: join(home, "other-home") },
+    });
+    expect(other.code).toBe(0);
+    const otherPub = join(
+      home,
+      "other-home/keys",
+      readdirSync(join(home, "other-home/keys")).find((f) => f.endsWith(".pub.pem"))!,
+    );
+    const untrusted = await run(["verify", "app.txt", "--bundle", "app.sigstore.json", "--key", otherPub]);
+    expect(untrusted.code).toBe(3);
+  });
+
+  it("usage errors: nothing to trust, or keyless flags without an issuer", async () => {
+    expect((await run(["verify", "app.txt", "--bundle", "app.sigstore.json"])).code).toBe(2);
+    expect(
+      (await run(["verify", "app.txt", "--bundle", "app.sigstore.json", "--certificate-identity", "x"])).code,
+    ).toBe(2);
+    expect((await run(["verify", "app.txt", "--bundle", "missing.json", "--key", pub])).code).toBe(2);
+    writeFileSync(join(home, "junk.json"), "{not json");
+    expect((await run(["verify", "app.txt", "--bundle", "junk.json", "--key", pub])).code).toBe(4);
+  });
+});
+
+describe("attest and verify with policies", () => {
+  it("an SLSA provenance attestation verifies, its type is required, and CEL policies judge its contents", async () => {
+    const a = await run([
+      "attest",
+      "--subject",
+      "app.txt",
+      "--type",
+      "slsa-provenance",
+      "--predicate",
+      "prov.json",
+      "--key",
+      key,
+      "-o",
+      "prov.sigstore.json",
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const ok = await run([
+      "verify",
+      "app.txt",
+      "--bundle",
+      "prov.sigstore.json",
+      "--key",
+      pub,
+      "--type",
+      "https://slsa.dev/provenance/v1",
+      "--policy",
+      "main-only.yaml",
+      "--format",
+      "json",
+    ]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      verified: [{ kind: "dsse", predicateType: "https://slsa.dev/provenance/v1" }],
+      decision: "allow",
+    });
+    const wrongType = await run([
+      "verify",
+      "app.txt",
+      "--bundle",
+      "prov.sigstore.json",
+      "--key",
+      pub,
+      "--type",
+      "https://slsa.dev/verification_summary/v1",
+    ]);
+    expect(wrongType.code).toBe(3);
+    const wrongSubject = await run(["verify", "other.txt", "--bundle", "prov.sigstore.json", "--key", pub]);
+    expect(wrongSubject.code).toBe(3);
+    expect(wrongSubject.stderr).toContain("matches no subject");
+
+    writeFileSync(
+      join(home, "dev.json"),
+      JSON.stringify({
+        buildDefinition: {
+          buildType: "https://bulwark.dev/build/v1",
+          externalParameters: { workflow: { ref: "refs/heads/dev" } },
+        },
+        runDetails: { builder: { id: "https://bulwark.dev/runner/bwrap@v1" } },
+      }),
+    );
+    expect(
+      (
+        await run([
+          "attest",
+          "--subject",
+          "app.txt",
+          "--type",
+          "slsa-provenance",
+          "--predicate",
+          "dev.json",
+          "--key",
+          key,
+          "-o",
+          "dev.sigstore.json",
+        ])
+      ).code,
+    ).toBe(0);
+    const denied = await run([
+      "verify",
+      "app.txt",
+      "--bundle",
+      "dev.sigstore.json",
+      "--key",
+      pub,
+      "--policy",
+      "main-only.yaml",
+    ]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain(
+      "violates Security Policy PROV-001 (Builds come from main): not built from main",
+    );
+  });
+
+  it("rejects an invalid predicate and a bad subject digest before signing", async () => {
+    writeFileSync(join(home, "bad.json"), JSON.stringify({ runDetails: {} }));
+    expect(
+      (
+        await run([
+          "attest",
+          "--subject",
+          "app.txt",
+          "--type",
+          "slsa-provenance",
+          "--predicate",
+          "bad.json",
+          "--key",
+          key,
+        ])
+      ).code,
+    ).toBe(4);
+    expect(
+      (
+        await run([
+          "attest",
+          "--subject",
+          "x@sha256:abc",
+          "--type",
+          "vulns",
+          "--predicate",
+          "prov.json",
+          "--key",
+          key,
+        ])
+      ).code,
+    ).toBe(2);
+    expect(
+      (
+        await run([
+          "attest",
+          "--subject",
+          "app.txt",
+          "--type",
+          "not a type",
+          "--predicate",
+          "prov.json",
+          "--key",
+          key,
+        ])
+      ).code,
+    ).toBe(2);
+  });
+
+  it("a revoked key's bundles no longer verify (no trusted signing time: any revocation applies)", async () => {
+    const keyid = pub.split("/").pop()!.replace(".pub.pem", "");
+    expect((await run(["keys", "revoke", keyid, "--reason", "laptop stolen"])).code).toBe(0);
+    const r = await run(["verify", "app.txt", "--bundle", "app.sigstore.json", "--key", pub]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/is revoked since .*laptop stolen/);
+  });
+});
+
+describe.skipIf(!shared)("keyless: a real Sigstore bundle, offline", () => {
+  const dir = join(shared ?? "", "test-vectors/sigstore");
+  const identity =
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+  const issuer = "https://token.actions.githubusercontent.com";
+  const args = (bundle: string, extra: string[]) => [
+    "verify",
+    join(dir, "conformance/a.txt"),
+    "--bundle",
+    join(dir, "conformance", bundle, "bundle.sigstore.json"),
+    "--trusted-root",
+    join(dir, "trusted_root.production.json"),
+    "--certificate-oidc-issuer",
+    issuer,
+    ...extra,
+  ];
+
+  it("verifies with the right identity and issuer, and fails with another", async () => {
+    const ok = await run(args("happy-path-intoto-in-dsse-v3", ["--certificate-identity", identity]));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`signed by ${identity} (issuer ${issuer})`);
+    const re = await run(
+      args("happy-path-v0.1", [
+        "--certificate-identity-regexp",
+        "^https://github\\.com/sigstore-conformance/.*@refs/heads/main$",
+      ]),
+    );
+    expect(re.code, re.stderr).toBe(0);
+    const wrong = await run(
+      args("happy-path-v0.1", [
+        "--certificate-identity",
+        "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main",
+      ]),
+    );
+    expect(wrong.code).toBe(3);
+  });
+});
