@@ -86,7 +86,7 @@ export async function attest(rt: Runtime, opts: AttestOptions): Promise<ExitCode
     });
   }
   const statement = buildStatement({
-    subject: opts.subject.map((s) => subjectOf(rt, s)),
+    subject: subjects,
     predicateType,
     predicate,
   });
