@@ -1,4 +1,4 @@
-export { BUNDLE_MEDIA_TYPE, buildPolicyBundle, type PolicyBundle } from "./bundle.js";
+export { BUNDLE_MEDIA_TYPE, buildPolicyBundle, type PolicyBundle, readPolicyBundle } from "./bundle.js";
 export {
   decisionOf,
   type EngineOptions,

@@ -269,3 +269,84 @@ describe.skipIf(!shared)("keyless: a real Sigstore bundle, offline", () => {
     expect(wrong.code).toBe(3);
   });
 });
+
+describe("signed policy bundles", () => {
+  const policies = join(process.cwd(), "examples/shop/policies");
+  const fixed = join(process.cwd(), "examples/shop/k8s-fixed");
+
+  it("build → sign → verify → evaluate with the signed set only; tampering and wrong keys fail", async () => {
+    const freshHome = join(home, "pb");
+    const e = { ...env, BULWARK_HOME: join(freshHome, ".bulwark") };
+    const r = (args: string[]) => cli(args, { cwd: home, env: e });
+    expect((await r(["keys", "generate"])).code).toBe(0);
+    const files = readdirSync(join(freshHome, ".bulwark/keys"));
+    const k = join(
+      freshHome,
+      ".bulwark/keys",
+      files.find((f) => f.endsWith(".key.pem"))!,
+    );
+    const p = join(
+      freshHome,
+      ".bulwark/keys",
+      files.find((f) => f.endsWith(".pub.pem"))!,
+    );
+    expect((await r(["policy", "bundle", "build", policies, "-o", "shop.bundle.json"])).code).toBe(0);
+    expect(
+      (await r(["policy", "bundle", "sign", "shop.bundle.json", "--key", k, "-o", "shop.signed.json"])).code,
+    ).toBe(0);
+    const v = await r(["policy", "bundle", "verify", "shop.signed.json", "--key", p]);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).mediaType).toBe("application/vnd.bulwark.policy-bundle.v1+json");
+    const ev = await r([
+      "policy",
+      "eval",
+      "--policy-bundle",
+      "shop.signed.json",
+      "--bundle-key",
+      p,
+      "--input",
+      fixed,
+      "--env",
+      "production",
+    ]);
+    expect(ev.code, ev.stderr).toBe(0);
+    // Another key does not vouch for it; no key at all is a usage error.
+    expect(
+      (
+        await r([
+          "policy",
+          "eval",
+          "--policy-bundle",
+          "shop.signed.json",
+          "--bundle-key",
+          pub,
+          "--input",
+          fixed,
+        ])
+      ).code,
+    ).toBe(3);
+    expect((await r(["policy", "eval", "--policy-bundle", "shop.signed.json", "--input", fixed])).code).toBe(
+      2,
+    );
+    // A tampered signature.
+    const { readFileSync } = await import("node:fs");
+    const signed = JSON.parse(readFileSync(join(home, "shop.signed.json"), "utf8"));
+    const sig = Buffer.from(signed.dsseEnvelope.signatures[0].sig, "base64");
+    sig[sig.length - 2] ^= 1;
+    signed.dsseEnvelope.signatures[0].sig = sig.toString("base64");
+    writeFileSync(join(home, "shop.tampered.json"), JSON.stringify(signed));
+    const t = await r(["policy", "bundle", "verify", "shop.tampered.json", "--key", p]);
+    expect(t.code).toBe(3);
+    expect(t.stderr).toContain("[VERIFICATION_FAILED]");
+  });
+
+  it("an unsigned bundle edited after it was built is caught by its own hashes", async () => {
+    const { readPolicyBundle } = await import("../../src/policy/index.js");
+    const { readFileSync } = await import("node:fs");
+    const bundle = JSON.parse(readFileSync(join(home, "shop.bundle.json"), "utf8"));
+    expect(readPolicyBundle(JSON.stringify(bundle), "b.json").files.length).toBe(bundle.files.length);
+    bundle.files[0].content += "\n# edited\n";
+    expect(() => readPolicyBundle(JSON.stringify(bundle), "b.json")).toThrow(/does not match its sha256/);
+    expect(() => readPolicyBundle("{}", "b.json")).toThrow(/not a Bulwark policy bundle/);
+  });
+});

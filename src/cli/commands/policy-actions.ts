@@ -16,6 +16,8 @@ import { exitFor, type Runtime } from "../runtime.js";
 
 export interface EvalOptions {
   policy?: string[];
+  policyBundle?: string;
+  bundleKey?: string[];
   input: string[];
   kind?: string;
   env?: string;
@@ -42,7 +44,16 @@ export async function policyEval(rt: Runtime, opts: EvalOptions): Promise<ExitCo
       `--format must be one of ${RENDER_FORMATS.join(", ")} for policy eval, got ${format}`,
     );
   }
-  const set = await loadPolicySet(policyPaths(rt, opts.policy));
+  if (opts.policyBundle && opts.policy?.length)
+    throw new BulwarkError("USAGE", "give --policy or --policy-bundle, not both");
+  if (opts.policyBundle && !opts.bundleKey?.length)
+    throw new BulwarkError(
+      "USAGE",
+      "--policy-bundle needs --bundle-key: a signed set is only as good as the key it is checked with",
+    );
+  const set = opts.policyBundle
+    ? await verifiedPolicySet(rt, opts.policyBundle, opts.bundleKey!)
+    : await loadPolicySet(policyPaths(rt, opts.policy));
   const objects: ObjectDocument[] = [];
   for (const file of opts.params ?? []) {
     for (const d of await readInputFile(file, { kind: "generic" })) {
@@ -92,6 +103,30 @@ export async function policyEval(rt: Runtime, opts: EvalOptions): Promise<ExitCo
     }),
   );
   return exitFor(report.decision);
+}
+
+/** The policy set inside a signed policy bundle, after verifying the signature and every file. */
+async function verifiedPolicySet(rt: Runtime, file: string, keys: string[]) {
+  const { verifySignedPolicyBundle } = await import("./policy-bundle-sign.js");
+  const { set } = verifySignedPolicyBundle(rt, file, keys);
+  return set;
+}
+
+export async function policyBundleSign(rt: Runtime, file: string, opts: { key: string }): Promise<ExitCode> {
+  const { signPolicyBundle } = await import("./policy-bundle-sign.js");
+  return signPolicyBundle(rt, file, opts.key);
+}
+
+export async function policyBundleVerify(
+  rt: Runtime,
+  file: string,
+  opts: { key: string[] },
+): Promise<ExitCode> {
+  const { verifySignedPolicyBundle } = await import("./policy-bundle-sign.js");
+  const { json, set, keyid } = verifySignedPolicyBundle(rt, file, opts.key);
+  rt.emit(rt.output ? json : `${json}\n`);
+  rt.note(`verified policy bundle ${set.digest} (${set.files.length} files), signed by key ${keyid}`);
+  return EXIT.ok;
 }
 
 function tryParser<T>(find: (name: string) => T, name: string): T | undefined {

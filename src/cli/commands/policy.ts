@@ -35,6 +35,11 @@ export function registerPolicyCommands(program: Command, action: CommandAction):
       collect,
     )
     .option(
+      "--policy-bundle <file>",
+      "evaluate a signed policy bundle (policy bundle sign) instead of --policy",
+    )
+    .option("--bundle-key <file>", "public key the --policy-bundle must be signed with (repeatable)", collect)
+    .option(
       "-k, --kind <kind>",
       "input kind when it cannot be detected (e.g. Pod, sbom, vulnerability-report)",
     )
@@ -99,4 +104,32 @@ export function registerPolicyCommands(program: Command, action: CommandAction):
     .argument("<paths...>", "policy directories or files")
     .addHelpText("after", examples(["bulwark policy bundle build policies/ -o policies.bundle.json"]))
     .action(action(async (rt, paths: string[]) => (await actions()).policyBundleBuild(rt, paths)));
+  bundle
+    .command("sign")
+    .description("Sign a policy bundle (DSSE in a key-based Sigstore bundle) so evaluation can require it")
+    .argument("<bundle>", "a bundle written by `policy bundle build`")
+    .requiredOption("-k, --key <file>", "PKCS#8 private key (password from BULWARK_KEY_PASSWORD)")
+    .addHelpText(
+      "after",
+      examples([
+        "bulwark policy bundle build policies/ -o policies.bundle.json",
+        "bulwark policy bundle sign policies.bundle.json --key key.pem -o policies.signed.json",
+        "bulwark policy eval --policy-bundle policies.signed.json --bundle-key key.pub.pem --input k8s/",
+      ]),
+    )
+    .action(
+      action(async (rt, file: string, opts: { key: string }) =>
+        (await actions()).policyBundleSign(rt, file, opts),
+      ),
+    );
+  bundle
+    .command("verify")
+    .description("Verify a signed policy bundle and print the policy bundle it holds")
+    .argument("<signed>", "a bundle written by `policy bundle sign`")
+    .requiredOption("-k, --key <file>", "trusted public key (repeatable)", collect)
+    .action(
+      action(async (rt, file: string, opts: { key: string[] }) =>
+        (await actions()).policyBundleVerify(rt, file, opts),
+      ),
+    );
 }
