@@ -332,7 +332,7 @@ describe("signed policy bundles", () => {
     const { readFileSync } = await import("node:fs");
     const signed = JSON.parse(readFileSync(join(home, "shop.signed.json"), "utf8"));
     const sig = Buffer.from(signed.dsseEnvelope.signatures[0].sig, "base64");
-    sig[sig.length - 2] ^= 1;
+    sig[sig.length - 2] = sig[sig.length - 2]! ^ 1;
     signed.dsseEnvelope.signatures[0].sig = sig.toString("base64");
     writeFileSync(join(home, "shop.tampered.json"), JSON.stringify(signed));
     const t = await r(["policy", "bundle", "verify", "shop.tampered.json", "--key", p]);
@@ -348,5 +348,96 @@ describe("signed policy bundles", () => {
     bundle.files[0].content += "\n# edited\n";
     expect(() => readPolicyBundle(JSON.stringify(bundle), "b.json")).toThrow(/does not match its sha256/);
     expect(() => readPolicyBundle("{}", "b.json")).toThrow(/not a Bulwark policy bundle/);
+  });
+});
+
+describe("SLSA Build levels (--slsa-level, --builder-id)", () => {
+  it("derives the level a verified provenance supports and requires it", async () => {
+    const builder = "https://bulwark.dev/runner/bwrap@v1";
+    const base = ["verify", "app.txt", "--bundle", "prov.sigstore.json", "--key", pub, "--format", "json"];
+    // A fresh key: the first one is revoked by an earlier test.
+    const h = join(home, "slsa");
+    const e = { ...env, BULWARK_HOME: join(h, ".bulwark") };
+    const r = (args: string[]) => cli(args, { cwd: home, env: e });
+    expect((await r(["keys", "generate"])).code).toBe(0);
+    const files = readdirSync(join(h, ".bulwark/keys"));
+    const k = join(
+      h,
+      ".bulwark/keys",
+      files.find((f) => f.endsWith(".key.pem"))!,
+    );
+    const p = join(
+      h,
+      ".bulwark/keys",
+      files.find((f) => f.endsWith(".pub.pem"))!,
+    );
+    expect(
+      (
+        await r([
+          "attest",
+          "--subject",
+          "app.txt",
+          "--type",
+          "slsa-provenance",
+          "--predicate",
+          "prov.json",
+          "--key",
+          k,
+          "-o",
+          "slsa.sigstore.json",
+        ])
+      ).code,
+    ).toBe(0);
+    const args = base.map((a) => (a === "prov.sigstore.json" ? "slsa.sigstore.json" : a === pub ? p : a));
+    const l3 = await r([...args, "--slsa-level", "3", "--builder-id", builder]);
+    expect(l3.code, l3.stderr).toBe(0);
+    expect(JSON.parse(l3.stdout).verified[0].slsaBuildLevel).toBe(3);
+    const untrusted = await r([
+      ...args,
+      "--slsa-level",
+      "2",
+      "--builder-id",
+      "https://other.example/builder",
+    ]);
+    expect(untrusted.code).toBe(3);
+    expect(untrusted.stderr).toContain("not by a trusted builder");
+    expect((await r([...args, "--slsa-level", "4", "--builder-id", builder])).code).toBe(2);
+    expect((await r([...args, "--slsa-level", "2"])).code).toBe(2);
+    expect(
+      (
+        await r([
+          "verify",
+          "app.txt",
+          "--bundle",
+          "app.sigstore.json",
+          "--key",
+          p,
+          "--slsa-level",
+          "1",
+          "--builder-id",
+          builder,
+        ])
+      ).code,
+    ).toBe(3);
+  });
+
+  it("level logic: L0 without the required fields, L1 unsigned, L2 signed, L3 only for trusted builders", async () => {
+    const { slsaLevelOf } = await import("../../src/cli/commands/attest-actions.js");
+    const prov = {
+      predicateType: "https://slsa.dev/provenance/v1",
+      predicate: {
+        buildDefinition: { buildType: "t", externalParameters: {} },
+        runDetails: { builder: { id: "b" } },
+      },
+    };
+    expect(
+      slsaLevelOf({ predicateType: "https://slsa.dev/provenance/v1", predicate: {} }, true, ["b"]).level,
+    ).toBe(0);
+    expect(slsaLevelOf(prov, false, ["b"]).level).toBe(1);
+    expect(slsaLevelOf(prov, true, []).level).toBe(2);
+    expect(slsaLevelOf(prov, true, ["b"]).level).toBe(3);
+    expect(
+      slsaLevelOf({ ...prov, predicateType: "https://slsa.dev/verification_summary/v1" }, true, ["b"]).level,
+    ).toBe(0);
   });
 });

@@ -113,6 +113,49 @@ export interface VerifyOptions {
   type?: string;
   policy?: string[];
   env?: string;
+  slsaLevel?: string;
+  builderId?: string[];
+}
+
+/**
+ * The SLSA Build level (SLSA 1.2, Build track) a verified provenance supports, and why not more:
+ * L1 — provenance exists and says how the artifact was built (buildType, builder.id, external
+ * parameters); L2 — it is signed and the signature verified (a hosted builder's key or keyless
+ * identity, checked above); L3 — the builder is one the verifier trusts to be hardened (isolated
+ * builds, signing material out of reach of the build steps), named with --builder-id. The level
+ * of the builder itself cannot be read from the provenance: trusting it is the verifier's call.
+ */
+export function slsaLevelOf(
+  statement: { predicateType?: string; predicate?: unknown },
+  signed: boolean,
+  trustedBuilders: readonly string[],
+): { level: 0 | 1 | 2 | 3; reasons: string[] } {
+  const reasons: string[] = [];
+  if (statement.predicateType !== "https://slsa.dev/provenance/v1")
+    return {
+      level: 0,
+      reasons: [`not an SLSA Provenance v1 attestation (${statement.predicateType ?? "no predicate type"})`],
+    };
+  const p = statement.predicate as {
+    buildDefinition?: { buildType?: unknown; externalParameters?: unknown };
+    runDetails?: { builder?: { id?: unknown } };
+  };
+  const builder = p?.runDetails?.builder?.id;
+  if (
+    typeof p?.buildDefinition?.buildType !== "string" ||
+    typeof builder !== "string" ||
+    !p.buildDefinition.externalParameters
+  )
+    return {
+      level: 0,
+      reasons: ["provenance lacks buildType, builder.id or externalParameters (needed for L1)"],
+    };
+  if (!signed) return { level: 1, reasons: ["provenance is not signed (L2 needs a verified signature)"] };
+  if (!trustedBuilders.includes(builder)) {
+    reasons.push(`builder ${builder} is not among the trusted builders (--builder-id) needed for L3`);
+    return { level: 2, reasons };
+  }
+  return { level: 3, reasons };
 }
 
 function read(rt: Runtime, path: string, what: string): Buffer {
@@ -173,6 +216,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
     : undefined;
   const results: { bundle: string; verification: SigstoreVerification; predicateType?: string }[] = [];
   let denied = false;
+  const slsaLevels = new Map<string, number>();
   for (const path of opts.bundle) {
     const bundle = read(rt, path, "the bundle");
     let verification: SigstoreVerification | undefined;
@@ -238,6 +282,42 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
         "VERIFICATION_FAILED",
         `${path}: predicate type ${predicateType ? JSON.stringify(predicateType) : "(none: not an attestation)"} is not the required ${opts.type}`,
       );
+    if (opts.slsaLevel !== undefined) {
+      const want = Number(opts.slsaLevel);
+      if (![1, 2, 3].includes(want))
+        throw new BulwarkError("USAGE", `--slsa-level must be 1, 2 or 3, got ${opts.slsaLevel}`);
+      if (!opts.builderId?.length)
+        throw new BulwarkError(
+          "USAGE",
+          "--slsa-level needs --builder-id: the builders you trust for this artifact",
+        );
+      if (statement === undefined)
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: --slsa-level needs an SLSA provenance attestation, the bundle holds a plain signature`,
+        );
+      const builder = (statement as { predicate?: { runDetails?: { builder?: { id?: string } } } }).predicate
+        ?.runDetails?.builder?.id;
+      if (
+        predicateType === "https://slsa.dev/provenance/v1" &&
+        (!builder || !opts.builderId.includes(builder))
+      )
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: built by ${builder ?? "an unnamed builder"}, not by a trusted builder (${opts.builderId.join(", ")})`,
+        );
+      const got = slsaLevelOf(
+        statement as { predicateType?: string; predicate?: unknown },
+        true,
+        opts.builderId,
+      );
+      if (got.level < want)
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: the provenance supports SLSA Build L${got.level}, L${want} is required (${got.reasons.join("; ")})`,
+        );
+      slsaLevels.set(path, got.level);
+    }
     if (engine) {
       if (statement === undefined)
         throw new BulwarkError(
@@ -265,6 +345,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
             kind: r.verification.kind,
             signer: r.verification.signer,
             ...(r.predicateType ? { predicateType: r.predicateType } : {}),
+            ...(slsaLevels.has(r.bundle) ? { slsaBuildLevel: slsaLevels.get(r.bundle) } : {}),
             tlogEntries: r.verification.tlogEntries.length,
           })),
           decision: denied ? "deny" : "allow",
@@ -278,7 +359,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
       const s = r.verification.signer;
       const who = s.identity ? `${s.identity} (issuer ${s.issuer})` : `key ${s.keyid}`;
       rt.emit(
-        `Verified: ${r.bundle} — ${r.verification.kind}${r.predicateType ? ` ${r.predicateType}` : ""} over ${artifactPath} (sha256:${sha256Hex(artifact)}), signed by ${who}${r.verification.tlogEntries.length ? `, ${r.verification.tlogEntries.length} log entr${r.verification.tlogEntries.length === 1 ? "y" : "ies"}` : ""}\n`,
+        `Verified: ${r.bundle} — ${r.verification.kind}${r.predicateType ? ` ${r.predicateType}` : ""}${slsaLevels.has(r.bundle) ? ` (SLSA Build L${slsaLevels.get(r.bundle)})` : ""} over ${artifactPath} (sha256:${sha256Hex(artifact)}), signed by ${who}${r.verification.tlogEntries.length ? `, ${r.verification.tlogEntries.length} log entr${r.verification.tlogEntries.length === 1 ? "y" : "ies"}` : ""}\n`,
       );
     }
   }

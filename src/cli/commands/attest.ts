@@ -72,6 +72,12 @@ export function registerAttestCommands(program: Command, action: CommandAction):
       collect,
     )
     .option("-e, --env <name>", "environment for the policies")
+    .option("--slsa-level <n>", "require SLSA provenance supporting this SLSA Build level (1, 2 or 3)")
+    .option(
+      "--builder-id <id>",
+      "trusted builder id(s) for --slsa-level (repeatable; the provenance's builder.id must be one; trusting one for level 3 means you vouch it is hardened)",
+      collect,
+    )
     .addHelpText(
       "after",
       examples(
