@@ -2,7 +2,7 @@
 // `npm run demo`: Bulwark's main job on the bundled example project, fully offline.
 // Each step runs the real CLI and checks the outcome it must have; the demo fails if one differs.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,17 @@ const bold = (s) => (tty ? `\x1b[1m${s}\x1b[22m` : s);
 const work = mkdtempSync(join(tmpdir(), "bulwark-demo-"));
 const sbom = join(work, "shop-web.cdx.json");
 const db = join(work, "vulndb");
+const home = join(work, "home");
+const keyFile = (suffix) => {
+  const dir = join(home, "keys");
+  return join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith(suffix)),
+  );
+};
+const attestation = join(work, "shop-web.sbom.sigstore.json");
+const signedPolicies = join(work, "shop-policies.signed.json");
+const policyBundle = join(work, "shop-policies.bundle.json");
 const vex = join(work, "shop-worker.vex.json");
 
 const evalArgs = (input) => [
@@ -128,16 +139,108 @@ const steps = [
     ],
     expect: 1,
   },
+  {
+    title: "Generate a signing key (ECDSA P-256, encrypted with BULWARK_KEY_PASSWORD)",
+    args: ["keys", "generate"],
+    expect: 0,
+  },
+  {
+    title:
+      "Attest the storefront's SBOM about its lockfile: an in-toto statement in a signed Sigstore bundle",
+    args: () => [
+      "attest",
+      "--subject",
+      "examples/shop/app/package-lock.json",
+      "--type",
+      "cyclonedx",
+      "--predicate",
+      sbom,
+      "--key",
+      keyFile(".key.pem"),
+      "-o",
+      attestation,
+    ],
+    expect: 0,
+  },
+  {
+    title: "Verify the attestation: signature, key not revoked, subject digest, predicate type",
+    args: () => [
+      "verify",
+      "examples/shop/app/package-lock.json",
+      "--bundle",
+      attestation,
+      "--key",
+      keyFile(".pub.pem"),
+      "--type",
+      "https://cyclonedx.org/bom",
+    ],
+    expect: 0,
+  },
+  {
+    title: "…and for another file it must fail (the subject digest does not match)",
+    args: () => [
+      "verify",
+      "examples/shop/app/package.json",
+      "--bundle",
+      attestation,
+      "--key",
+      keyFile(".pub.pem"),
+    ],
+    expect: 3,
+  },
+  {
+    title: "Bundle the team's policy set (canonical JSON, digest-addressed)",
+    args: () => ["policy", "bundle", "build", "examples/shop/policies", "-o", policyBundle],
+    expect: 0,
+  },
+  {
+    title: "Sign the policy bundle with the same key",
+    args: () => [
+      "policy",
+      "bundle",
+      "sign",
+      policyBundle,
+      "--key",
+      keyFile(".key.pem"),
+      "-o",
+      signedPolicies,
+    ],
+    expect: 0,
+  },
+  {
+    title: "Gate the fixed manifests with the verified, signed policy set only",
+    args: () => [
+      "policy",
+      "eval",
+      "--policy-bundle",
+      signedPolicies,
+      "--bundle-key",
+      keyFile(".pub.pem"),
+      "--input",
+      "examples/shop/k8s-fixed",
+      "--env",
+      "production",
+    ],
+    expect: 0,
+  },
 ];
 
 let failed = 0;
 for (const [i, step] of steps.entries()) {
+  // Arguments may depend on what earlier steps wrote (the generated key's file names).
+  const args = typeof step.args === "function" ? step.args() : step.args;
   console.log(`\n${bold(`[${i + 1}/${steps.length}] ${step.title}`)}`);
-  console.log(`$ bulwark ${step.args.join(" ")}`);
-  const r = spawnSync(process.execPath, [cli, ...step.args], {
+  console.log(`$ bulwark ${args.join(" ")}`);
+  const r = spawnSync(process.execPath, [cli, ...args], {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? "1795000000" },
+    env: {
+      ...process.env,
+      SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? "1795000000",
+      // The demo's own key store and a demo-only key password.
+      BULWARK_HOME: home,
+      BULWARK_KEY_PASSWORD: "demo only: use a real secret",
+    },
   });
   const ok = r.status === step.expect;
   console.log(`${ok ? "✔" : "✘"} exit code ${r.status} (expected ${step.expect})`);
@@ -146,6 +249,6 @@ for (const [i, step] of steps.entries()) {
 console.log(
   failed
     ? `\nDemo FAILED: ${failed} step(s) did not give the expected result.`
-    : "\nDemo complete: the gates denied the draft manifests and the vulnerable worker, and allowed the fix.",
+    : "\nDemo complete: the gates denied the draft manifests and the vulnerable worker, allowed the fix, and the signed SBOM and policy set verified.",
 );
 process.exit(failed ? 1 : 0);
