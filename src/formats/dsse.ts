@@ -19,6 +19,7 @@ import {
   type Json,
   jsonPointer,
   kindOf,
+  lineColumn,
 } from "./json-read.js";
 
 /** DSSE JSON envelope. `payload` and each `sig` are base64 (standard or URL-safe alphabet). */
@@ -305,18 +306,6 @@ function scanJson(src: string, file: string | undefined, makeError: MakeDecodeEr
   }
   skipWs();
   if (pos < src.length) fail("not valid JSON: unexpected content after the document", pos, currentPath());
-}
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
 }
 
 function withFile(file: string | undefined, location: DecodeLocation): DecodeLocation {

@@ -23,6 +23,19 @@ export function kindOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
 /** RFC 6901: `~` → `~0`, `/` → `~1`. */
 export function jsonPointer(path: readonly (string | number)[]): string {
   return path.map((seg) => `/${String(seg).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");

@@ -23,6 +23,7 @@ import {
   type Json,
   jsonPointer,
   kindOf,
+  lineColumn,
 } from "./json-read.js";
 
 export const OPENVEX_CONTEXT = "https://openvex.dev/ns/v0.2.0";
@@ -236,18 +237,6 @@ function openVexJson(doc: OpenVexDocument): Json {
 // Decoding.
 
 type Path = readonly (string | number)[];
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
 
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;

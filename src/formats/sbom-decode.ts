@@ -23,7 +23,15 @@ import type {
   SbomSubject,
 } from "./sbom-document.js";
 import { SPDX_ISSUE_PREFIX } from "./spdx.js";
-import { DecodeError, type DecodeLocation, get, isObject, type Json, kindOf } from "./json-read.js";
+import {
+  DecodeError,
+  type DecodeLocation,
+  get,
+  isObject,
+  type Json,
+  kindOf,
+  lineColumn,
+} from "./json-read.js";
 
 /** Where a decode error is: 1-based line and column (UTF-16 units), and the path of the value. */
 /** Path of the offending value, e.g. `components[3].hashes[0].content`; "" for the document. */
@@ -1104,18 +1112,6 @@ function decodeSpdx3(r: Reader, root: Json): SbomDocument {
 
 // ---------------------------------------------------------------------------------------------
 // Positions: where a JSON syntax error is, and where the value at a path starts.
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
 
 const WS = new Set([" ", "\t", "\n", "\r"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
