@@ -1,9 +1,12 @@
 import type { Command } from "commander";
+import { BulwarkError } from "../../core/index.js";
 import { type CommandAction, examples } from "../shared.js";
 import type { AttestOptions, SignOptions, VerifyOptions } from "./attest-actions.js";
+import type { VerifyLayoutOptions } from "./intoto-actions.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const actions = () => import("./attest-actions.js");
+const intotoActions = () => import("./intoto-actions.js");
 
 export function registerAttestCommands(program: Command, action: CommandAction): void {
   program
@@ -49,14 +52,17 @@ export function registerAttestCommands(program: Command, action: CommandAction):
   program
     .command("verify")
     .description(
-      "Verify Sigstore bundles (signatures and attestations) for an artifact: key-based or keyless, offline",
+      "Verify Sigstore bundles (signatures and attestations) for an artifact, key-based or keyless, offline; or an in-toto layout and its links (--layout)",
     )
-    .argument("<artifact>", "the artifact file the bundles are about")
-    .requiredOption(
-      "-b, --bundle <file>",
-      "Sigstore bundle to verify (repeatable: every one must verify)",
+    .argument("[artifact]", "the artifact file the bundles are about (not with --layout)")
+    .option("-b, --bundle <file>", "Sigstore bundle to verify (repeatable: every one must verify)", collect)
+    .option("--layout <file>", "legacy in-toto layout (root.layout) to verify the supply chain against")
+    .option(
+      "--layout-key <file>",
+      "--layout: the owner's public key, securesystemslib JSON or RSA PEM (repeatable: each must have signed)",
       collect,
     )
+    .option("--links <dir>", "--layout: directory of the <step>.<keyid>.link files (default: the layout's)")
     .option("-k, --key <file>", "trusted SPKI public key (repeatable); key-based bundles", collect)
     .option("--trusted-root <file>", "Sigstore trusted_root.json (keyless bundles; offline)")
     .option("--certificate-identity <san>", "keyless: the certificate's identity, exactly")
@@ -83,14 +89,32 @@ export function registerAttestCommands(program: Command, action: CommandAction):
       examples(
         [
           "bulwark verify app.tar --bundle app.tar.sigstore.json --key owner.pub.pem",
+          "bulwark verify --layout root.layout --layout-key owner.pub --links links/",
           "bulwark verify app.tar --bundle prov.sigstore.json --trusted-root trusted_root.json \\\n      --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main \\\n      --certificate-oidc-issuer https://token.actions.githubusercontent.com --type https://slsa.dev/provenance/v1 --policy policies/",
         ],
         "Exit: 0 verified, 1 a policy denied, 2 usage, 3 verification failed (with the reason), 4 malformed bundle.",
       ),
     )
     .action(
-      action(async (rt, artifact: string, opts: VerifyOptions) =>
-        (await actions()).verify(rt, artifact, opts),
-      ),
+      action(async (rt, artifact: string | undefined, opts: VerifyOptions & Partial<VerifyLayoutOptions>) => {
+        if (opts.layout !== undefined) {
+          if (artifact !== undefined || opts.bundle?.length)
+            throw new BulwarkError(
+              "USAGE",
+              "--layout verifies a supply chain: give no artifact and no --bundle",
+            );
+          return (await intotoActions()).verifyLayoutCommand(rt, {
+            layout: opts.layout,
+            layoutKey: opts.layoutKey ?? [],
+            ...(opts.links !== undefined ? { links: opts.links } : {}),
+          });
+        }
+        if (artifact === undefined || !opts.bundle?.length)
+          throw new BulwarkError(
+            "USAGE",
+            "give an artifact and --bundle (Sigstore bundles), or --layout with --layout-key (an in-toto layout)",
+          );
+        return (await actions()).verify(rt, artifact, opts);
+      }),
     );
 }
