@@ -70,8 +70,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       "after",
       examples(
         [
-          "bulwark policy eval --policy policies/ --input deploy.yaml",
-          "bulwark policy test policies/",
+          "bulwark check .                                  # Dockerfiles, manifests, plans, workflows",
+          "bulwark sbom . -o sbom.cdx.json",
+          "bulwark db import osv/npm/all.zip && bulwark scan . --fail-on high",
+          "bulwark policy eval --policy policies/ --input deploy.yaml --env production",
+          "bulwark attest --subject app.tar --type cyclonedx --predicate sbom.cdx.json --key key.pem",
+          "bulwark verify app.tar --bundle sbom.sigstore.json --key key.pub.pem",
           "bulwark <command> --help",
         ],
         "Settings: bulwark.yaml, then BULWARK_* variables, then flags (flags win).\nDocs: README.md and docs/.",
