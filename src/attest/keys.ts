@@ -414,6 +414,8 @@ export interface StoredKey {
   /** The public key file's modification time, set to the generation time. */
   readonly created: Date;
   readonly revocation: Revocation | undefined;
+  /** Not valid after this time (set at generation with `--expires`), if any. */
+  readonly expires: Date | undefined;
 }
 
 export interface WrittenKeyPair {
@@ -503,9 +505,47 @@ export class KeyStore {
         privateKeyPath: existsSync(privateKeyPath) ? privateKeyPath : undefined,
         created: statSync(this.publicKeyPath(keyid)).mtime,
         revocation: revoked.get(keyid),
+        expires: this.expiry(keyid),
       });
     }
     return keys.sort((a, b) => a.created.getTime() - b.created.getTime() || a.keyid.localeCompare(b.keyid));
+  }
+
+  /** Records that the key is not valid after `expires` (`<keyid>.meta.json`, written once). */
+  setExpiry(keyid: string, expires: Date): void {
+    writeNew(
+      join(this.dir, `${keyid}.meta.json`),
+      `${JSON.stringify({ expires: expires.toISOString() })}\n`,
+      0o644,
+    );
+  }
+
+  /** The key's expiry, when one was set; a malformed meta file is an error, never ignored. */
+  expiry(keyid: string): Date | undefined {
+    const path = join(this.dir, `${keyid}.meta.json`);
+    if (!existsSync(path)) return undefined;
+    let meta: { expires?: unknown };
+    try {
+      meta = JSON.parse(readFileSync(path, "utf8")) as { expires?: unknown };
+    } catch (e) {
+      throw new BulwarkError("INPUT_INVALID", `${path} is not valid JSON`, {
+        location: { file: path },
+        cause: e,
+      });
+    }
+    const at = typeof meta.expires === "string" ? parseRfc3339(meta.expires) : undefined;
+    if (!at)
+      throw new BulwarkError("INPUT_INVALID", `${path}: expires must be an RFC 3339 time`, {
+        location: { file: path },
+      });
+    return at;
+  }
+
+  /** Every key's expiry, by key id. */
+  expiries(): Map<string, Date> {
+    const out = new Map<string, Date>();
+    for (const k of this.list()) if (k.expires) out.set(k.keyid, k.expires);
+    return out;
   }
 
   /** The recorded revocations (empty when there is no revocation list). */

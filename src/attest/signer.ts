@@ -116,7 +116,13 @@ export class EnvSigner extends LocalKeySigner {
 
 /** Why a signature did not verify: `details.reason` of the VERIFICATION_FAILED error. */
 export type VerificationFailure =
-  "no-trusted-keys" | "unknown-key" | "revoked-key" | "wrong-algorithm" | "bad-signature" | "invalid-time";
+  | "no-trusted-keys"
+  | "unknown-key"
+  | "revoked-key"
+  | "expired-key"
+  | "wrong-algorithm"
+  | "bad-signature"
+  | "invalid-time";
 
 interface TrustedKey {
   readonly info: PublicKeyInfo;
@@ -125,6 +131,8 @@ interface TrustedKey {
   readonly revocation: Revocation | undefined;
   /** Epoch ms of the effective revocation's `since`. */
   readonly revokedSince: number | undefined;
+  /** Epoch ms after which the key is no longer valid. */
+  readonly expires: number | undefined;
 }
 
 /**
@@ -141,7 +149,11 @@ export class TrustedKeys implements KeyVerifier {
    * `keys` are SPKI PEM texts or PublicKeyInfo; a PublicKeyInfo whose keyid or algorithm does not
    * match its PEM is rejected (INPUT_INVALID) rather than trusted under a wrong id.
    */
-  constructor(keys: Iterable<PublicKeyInfo | string>, revocations: readonly Revocation[] = []) {
+  constructor(
+    keys: Iterable<PublicKeyInfo | string>,
+    revocations: readonly Revocation[] = [],
+    expiries: ReadonlyMap<string, Date> = new Map(),
+  ) {
     const revoked = effectiveRevocations(revocations);
     for (const k of keys) {
       const { info, key } = parsePublicKey(typeof k === "string" ? k : k.pem);
@@ -157,6 +169,7 @@ export class TrustedKeys implements KeyVerifier {
         digest: digestOf(info.algorithm),
         revocation,
         revokedSince: revocation ? revokedSince(revocation) : undefined,
+        expires: expiries.get(info.keyid)?.getTime(),
       });
     }
   }
@@ -177,9 +190,11 @@ export class TrustedKeys implements KeyVerifier {
 
   /** Trusts every public key in the store, with the store's revocations. */
   static fromStore(store: KeyStore): TrustedKeys {
+    const keys = store.list();
     return new TrustedKeys(
-      store.list().map((k) => k.publicKey),
+      keys.map((k) => k.publicKey),
       store.revocations(),
+      new Map(keys.filter((k) => k.expires).map((k) => [k.keyid, k.expires!])),
     );
   }
 
@@ -211,6 +226,7 @@ export class TrustedKeys implements KeyVerifier {
           keyid,
         );
       checkNotRevoked(key, at);
+      checkNotExpired(key, at);
       const shape = signatureShapeError(key.info.algorithm, signature);
       if (shape)
         throw failed(
@@ -231,10 +247,26 @@ export class TrustedKeys implements KeyVerifier {
     for (const key of this.#keys.values()) {
       if (signatureShapeError(key.info.algorithm, signature) || !verifyWith(key, data, signature)) continue;
       checkNotRevoked(key, at);
+      checkNotExpired(key, at);
       return key.info;
     }
     throw failed("bad-signature", `bad signature: none of the ${this.#keys.size} trusted keys verifies it`);
   }
+}
+
+/**
+ * An expired key (not valid after its `expires`) rejects signatures dated after it; with no
+ * signing time, the verification time decides: after expiry nothing it signed is accepted.
+ */
+function checkNotExpired(key: TrustedKey, at: Date | undefined): void {
+  if (key.expires === undefined) return;
+  const when = at?.getTime() ?? Date.now();
+  if (when > key.expires)
+    throw failed(
+      "expired-key",
+      `expired key ${key.info.keyid}: not valid after ${new Date(key.expires).toISOString()}${at ? " (signed later)" : ""}`,
+      key.info.keyid,
+    );
 }
 
 function verifyWith(key: TrustedKey, data: Uint8Array, signature: Uint8Array): boolean {

@@ -441,3 +441,53 @@ describe("SLSA Build levels (--slsa-level, --builder-id)", () => {
     ).toBe(0);
   });
 });
+
+describe("key expiry (--expires)", () => {
+  it("a key is not valid after its expiry: bundles it signed stop verifying then", async () => {
+    const h = join(home, "exp");
+    // The CLI clock is SOURCE_DATE_EPOCH (1795000000 = 2026-11-18T…); the key lives 10 days.
+    const e = { ...env, BULWARK_HOME: join(h, ".bulwark") };
+    const at = (days: number) => ({ ...e, SOURCE_DATE_EPOCH: String(1795000000 + days * 86400) });
+    const g = await cli(["keys", "generate", "--expires", "10d", "--format", "json"], { cwd: home, env: e });
+    expect(g.code, g.stderr).toBe(0);
+    const { keyid, expires, publicKey, privateKey } = JSON.parse(g.stdout);
+    expect(expires).toBe(new Date((1795000000 + 10 * 86400) * 1000).toISOString());
+    expect(
+      (await cli(["sign", "app.txt", "--key", privateKey, "-o", "exp.sigstore.json"], { cwd: home, env: e }))
+        .code,
+    ).toBe(0);
+    const before = await cli(["verify", "app.txt", "--bundle", "exp.sigstore.json", "--key", publicKey], {
+      cwd: home,
+      env: at(9),
+    });
+    expect(before.code, before.stderr).toBe(0);
+    const after = await cli(["verify", "app.txt", "--bundle", "exp.sigstore.json", "--key", publicKey], {
+      cwd: home,
+      env: at(11),
+    });
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain(`key ${keyid} expired ${expires}`);
+    const list = await cli(["keys", "list", "--format", "json"], { cwd: home, env: at(11) });
+    expect(JSON.stringify(JSON.parse(list.stdout))).toContain(expires);
+    expect(
+      (await cli(["keys", "generate", "--expires", "2020-01-01T00:00:00Z"], { cwd: home, env: e })).code,
+    ).toBe(2);
+    expect((await cli(["keys", "generate", "--expires", "soon"], { cwd: home, env: e })).code).toBe(2);
+  });
+
+  it("TrustedKeys rejects signatures dated after a key's expiry (expired-key)", async () => {
+    const { generateKeyPair, TrustedKeys } = await import("../../src/attest/index.js");
+    const { createPrivateKey, sign } = await import("node:crypto");
+    const pair = generateKeyPair({ unencrypted: true });
+    const data = Buffer.from("payload");
+    const sig = sign("sha256", data, createPrivateKey(pair.privateKeyPem));
+    const expiry = new Date("2026-12-01T00:00:00Z");
+    const trusted = new TrustedKeys([pair.publicKey], [], new Map([[pair.publicKey.keyid, expiry]]));
+    expect(trusted.verify(data, sig, pair.publicKey.keyid, new Date("2026-11-30T00:00:00Z")).keyid).toBe(
+      pair.publicKey.keyid,
+    );
+    expect(() => trusted.verify(data, sig, pair.publicKey.keyid, new Date("2026-12-02T00:00:00Z"))).toThrow(
+      /expired key .* not valid after 2026-12-01T00:00:00.000Z/,
+    );
+  });
+});

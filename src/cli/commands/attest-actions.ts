@@ -206,7 +206,8 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
   const keys: PublicKeyInfo[] = (opts.key ?? []).map((k) =>
     loadPublicKey(read(rt, k, "the public key").toString("utf8")),
   );
-  const revoked = effectiveRevocations(defaultKeyStore(rt.io.env, rt.io.cwd).revocations());
+  const store = defaultKeyStore(rt.io.env, rt.io.cwd);
+  const revoked = effectiveRevocations(store.revocations());
   const at = rt.clock.now();
   const engine = opts.policy?.length
     ? new PolicyEngine(
@@ -255,6 +256,17 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
           "VERIFICATION_FAILED",
           `${path}: no trusted key verifies it (${failures.join("; ")})`,
         );
+      // An expired key: with no trusted signing time, the verification time decides.
+      const expires = verification.signer.keyid ? store.expiry(verification.signer.keyid) : undefined;
+      if (expires) {
+        const signedAt = verification.verifiedTimestamps.map((t) => t.time.getTime());
+        const when = signedAt.length ? Math.max(...signedAt) : at.getTime();
+        if (when > expires.getTime())
+          throw new BulwarkError(
+            "VERIFICATION_FAILED",
+            `${path}: key ${verification.signer.keyid} expired ${expires.toISOString()}${signedAt.length ? " before the bundle was signed" : ""}`,
+          );
+      }
       // Key-based bundles carry no trusted signing time: any revocation of the key rejects them.
       const r = verification.signer.keyid ? revoked.get(verification.signer.keyid) : undefined;
       if (r) {

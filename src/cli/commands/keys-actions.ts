@@ -23,6 +23,7 @@ export interface KeysGenerateOptions {
   type?: string;
   unencrypted?: boolean;
   out?: string;
+  expires?: string;
 }
 
 export interface KeysRevokeOptions {
@@ -61,10 +62,21 @@ export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Prom
   if (opts.unencrypted && password !== undefined)
     rt.note(`${KEY_PASSWORD_VAR} is set but --unencrypted was given: the private key is NOT encrypted`);
 
+  const created = rt.clock.now();
+  let expires: Date | undefined;
+  if (opts.expires !== undefined) {
+    const days = /^(\d+)d$/.exec(opts.expires);
+    expires = days ? new Date(created.getTime() + Number(days[1]) * 86_400_000) : parseRfc3339(opts.expires);
+    if (!expires || expires.getTime() <= created.getTime())
+      throw new BulwarkError(
+        "USAGE",
+        `--expires must be a future RFC 3339 time (with seconds and an offset) or a number of days such as 365d, got ${JSON.stringify(opts.expires)}`,
+      );
+  }
   const pair = generateKeyPair(opts.unencrypted ? { algorithm, unencrypted: true } : { algorithm, password });
   const store = opts.out ? new KeyStore(resolve(rt.io.cwd, opts.out)) : storeOf(rt);
-  const created = rt.clock.now();
   const written = store.write(pair, created);
+  if (expires) store.setExpiry(pair.publicKey.keyid, expires);
 
   if (format === "json") {
     rt.emit(
@@ -74,6 +86,7 @@ export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Prom
           algorithm,
           encrypted: pair.encrypted,
           created: created.toISOString(),
+          ...(expires ? { expires: expires.toISOString() } : {}),
           publicKey: written.publicKeyPath,
           privateKey: written.privateKeyPath,
         },
@@ -87,6 +100,7 @@ export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Prom
         `keyid      ${pair.publicKey.keyid}`,
         `algorithm  ${algorithm}`,
         `encrypted  ${pair.encrypted ? "yes" : "NO"}`,
+        ...(expires ? [`expires    ${expires.toISOString()}`] : []),
         `public     ${written.publicKeyPath}`,
         `private    ${written.privateKeyPath}`,
         "",
@@ -123,7 +137,13 @@ export async function keysList(rt: Runtime): Promise<ExitCode> {
       k.algorithm,
       k.created.toISOString(),
       k.privateKeyPath ? "yes" : "no",
-      k.revocation ? `revoked since ${k.revocation.since}: ${printable(k.revocation.reason)}` : "active",
+      k.revocation
+        ? `revoked since ${k.revocation.since}: ${printable(k.revocation.reason)}`
+        : k.expires && k.expires.getTime() < rt.clock.now().getTime()
+          ? `expired ${k.expires.toISOString()}`
+          : k.expires
+            ? `active until ${k.expires.toISOString()}`
+            : "active",
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -150,6 +170,7 @@ function listEntry(k: StoredKey) {
     revoked: k.revocation
       ? { since: k.revocation.since, reason: k.revocation.reason, revokedAt: k.revocation.revokedAt }
       : null,
+    expires: k.expires ? k.expires.toISOString() : null,
   };
 }
 

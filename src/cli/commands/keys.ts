@@ -31,6 +31,10 @@ export function registerKeysCommands(program: Command, action: CommandAction): v
     )
     .option("--unencrypted", "write the private key without a password (not recommended)")
     .option("--out <dir>", "write the key files to DIR instead of the key store")
+    .option(
+      "--expires <time>",
+      "the key is not valid after this RFC 3339 time, or after a duration from now (e.g. 365d)",
+    )
     .addHelpText(
       "after",
       examples(

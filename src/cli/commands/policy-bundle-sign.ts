@@ -44,7 +44,8 @@ export function verifySignedPolicyBundle(
   keys: readonly string[],
 ): { set: PolicySet; json: string; keyid: string } {
   const bundle = read(rt, file, "the signed policy bundle");
-  const revoked = effectiveRevocations(defaultKeyStore(rt.io.env, rt.io.cwd).revocations());
+  const store = defaultKeyStore(rt.io.env, rt.io.cwd);
+  const revoked = effectiveRevocations(store.revocations());
   const failures: string[] = [];
   for (const k of keys) {
     const pub = loadPublicKey(read(rt, k, "the public key").toString("utf8"));
