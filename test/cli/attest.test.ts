@@ -491,3 +491,58 @@ describe("key expiry (--expires)", () => {
     );
   });
 });
+
+describe("verify by digest", () => {
+  it("an attestation verifies against the artifact's digest alone; a plain signature needs the file", async () => {
+    const h = join(home, "dig");
+    const e = { ...env, BULWARK_HOME: join(h, ".bulwark") };
+    const g = await cli(["keys", "generate", "--format", "json"], { cwd: home, env: e });
+    const { publicKey, privateKey } = JSON.parse(g.stdout);
+    const { createHash } = await import("node:crypto");
+    const { readFileSync } = await import("node:fs");
+    const digest = createHash("sha256")
+      .update(readFileSync(join(home, "app.txt")))
+      .digest("hex");
+    const r = (args: string[]) => cli(args, { cwd: home, env: e });
+    expect(
+      (
+        await r([
+          "attest",
+          "--subject",
+          "app.txt",
+          "--type",
+          "slsa-provenance",
+          "--predicate",
+          "prov.json",
+          "--key",
+          privateKey,
+          "-o",
+          "dig.sigstore.json",
+        ])
+      ).code,
+    ).toBe(0);
+    const ok = await r([
+      "verify",
+      `registry.example/app@sha256:${digest}`,
+      "--bundle",
+      "dig.sigstore.json",
+      "--key",
+      publicKey,
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const other = await r([
+      "verify",
+      `sha256:${"0".repeat(64)}`,
+      "--bundle",
+      "dig.sigstore.json",
+      "--key",
+      publicKey,
+    ]);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toContain("is not a subject of the attestation");
+    expect((await r(["sign", "app.txt", "--key", privateKey, "-o", "dig-sig.sigstore.json"])).code).toBe(0);
+    expect(
+      (await r(["verify", `sha256:${digest}`, "--bundle", "dig-sig.sigstore.json", "--key", publicKey])).code,
+    ).toBe(2);
+  });
+});

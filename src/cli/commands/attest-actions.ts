@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   defaultKeyStore,
@@ -199,7 +199,13 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
       "USAGE",
       "keyless verification needs --trusted-root, --certificate-oidc-issuer and --certificate-identity or --certificate-identity-regexp",
     );
-  const artifact = read(rt, artifactPath, "the artifact");
+  // The artifact: a file, or only its digest (`sha256:<hex>` / `name@sha256:<hex>`) for attestations.
+  const byDigest = /^(?:.+@)?sha256:([0-9a-f]{64})$/.exec(artifactPath);
+  const artifact =
+    byDigest && !existsSync(resolve(rt.io.cwd, artifactPath))
+      ? undefined
+      : read(rt, artifactPath, "the artifact");
+  const artifactDigest: string = artifact ? sha256Hex(artifact) : byDigest![1]!;
   const trustedRoot = opts.trustedRoot
     ? read(rt, opts.trustedRoot, "the trusted root").toString("utf8")
     : undefined;
@@ -220,12 +226,17 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
   const slsaLevels = new Map<string, number>();
   for (const path of opts.bundle) {
     const bundle = read(rt, path, "the bundle");
+    if (!artifact && /"messageSignature"\s*:/.test(bundle.toString("utf8")))
+      throw new BulwarkError(
+        "USAGE",
+        `${path} is a plain signature: verify it against the artifact file, not a digest`,
+      );
     let verification: SigstoreVerification | undefined;
     const failures: string[] = [];
     if (keyless) {
       verification = verifySigstoreBundle({
         bundle,
-        artifact,
+        ...(artifact ? { artifact } : {}),
         trustedRoot: trustedRoot!,
         identity: {
           ...(opts.certificateIdentity ? { subject: opts.certificateIdentity } : {}),
@@ -240,7 +251,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
         try {
           verification = verifySigstoreBundle({
             bundle,
-            artifact,
+            ...(artifact ? { artifact } : {}),
             key: key.pem,
             ...(trustedRoot ? { trustedRoot } : {}),
             at,
@@ -283,11 +294,26 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
     }
     let predicateType: string | undefined;
     let statement: unknown;
+    if (!artifact && verification.kind !== "dsse")
+      throw new BulwarkError(
+        "USAGE",
+        `${path} is a plain signature: verify it against the artifact file, not a digest`,
+      );
     if (verification.kind === "dsse" && verification.payload) {
       if (verification.payloadType === "application/vnd.in-toto+json") {
         statement = JSON.parse(Buffer.from(verification.payload).toString("utf8"));
         predicateType = (statement as { predicateType?: string }).predicateType;
       }
+    }
+    if (!artifact) {
+      // Digest mode: the statement must name the digest (with a file, the bundle check did this).
+      const subjects =
+        (statement as { subject?: { digest?: Record<string, string> }[] } | undefined)?.subject ?? [];
+      if (!subjects.some((s) => s.digest?.sha256?.toLowerCase() === artifactDigest))
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `${path}: sha256:${artifactDigest} is not a subject of the attestation`,
+        );
     }
     if (opts.type && predicateType !== opts.type)
       throw new BulwarkError(
@@ -339,7 +365,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
       const env = opts.env ?? rt.settings.env;
       const report = engine.evaluate(parseInput(JSON.stringify(statement), path, { kind: "attestation" }), {
         ...(env !== undefined ? { environment: env } : {}),
-        subject: { name: artifactPath, digest: { sha256: sha256Hex(artifact) } },
+        subject: { name: artifactPath, digest: { sha256: artifactDigest } },
       });
       for (const r of report.results) for (const v of r.violations) rt.io.stderr(`${humanLine(r, v)}\n`);
       if (report.decision === "deny") denied = true;
@@ -351,7 +377,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
     rt.emit(
       `${JSON.stringify(
         {
-          artifact: { name: artifactPath, digest: { sha256: sha256Hex(artifact) } },
+          artifact: { name: artifactPath, digest: { sha256: artifactDigest } },
           verified: results.map((r) => ({
             bundle: r.bundle,
             kind: r.verification.kind,
@@ -371,7 +397,7 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
       const s = r.verification.signer;
       const who = s.identity ? `${s.identity} (issuer ${s.issuer})` : `key ${s.keyid}`;
       rt.emit(
-        `Verified: ${r.bundle} — ${r.verification.kind}${r.predicateType ? ` ${r.predicateType}` : ""}${slsaLevels.has(r.bundle) ? ` (SLSA Build L${slsaLevels.get(r.bundle)})` : ""} over ${artifactPath} (sha256:${sha256Hex(artifact)}), signed by ${who}${r.verification.tlogEntries.length ? `, ${r.verification.tlogEntries.length} log entr${r.verification.tlogEntries.length === 1 ? "y" : "ies"}` : ""}\n`,
+        `Verified: ${r.bundle} — ${r.verification.kind}${r.predicateType ? ` ${r.predicateType}` : ""}${slsaLevels.has(r.bundle) ? ` (SLSA Build L${slsaLevels.get(r.bundle)})` : ""} over ${artifactPath} (sha256:${artifactDigest}), signed by ${who}${r.verification.tlogEntries.length ? `, ${r.verification.tlogEntries.length} log entr${r.verification.tlogEntries.length === 1 ? "y" : "ies"}` : ""}\n`,
       );
     }
   }
