@@ -54,7 +54,10 @@ export function registerAttestCommands(program: Command, action: CommandAction):
     .description(
       "Verify Sigstore bundles (signatures and attestations) for an artifact, key-based or keyless, offline; or an in-toto layout and its links (--layout)",
     )
-    .argument("[artifact]", "the artifact file the bundles are about (not with --layout)")
+    .argument(
+      "[artifact]",
+      "the artifact file the bundles are about, or (attestations) its digest: sha256:<hex> or name@sha256:<hex> (not with --layout)",
+    )
     .option("-b, --bundle <file>", "Sigstore bundle to verify (repeatable: every one must verify)", collect)
     .option("--layout <file>", "legacy in-toto layout (root.layout) to verify the supply chain against")
     .option(
