@@ -14,6 +14,7 @@ export {
   parseInput,
   type ReadInputOptions,
   readInputFile,
+  readStdin,
 } from "./input.js";
 export { type LintResult, lintPolicies } from "./lint.js";
 export {

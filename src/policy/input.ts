@@ -211,7 +211,8 @@ export function detectKind(value: unknown): string | undefined {
   return undefined;
 }
 
-async function readStdin(): Promise<string> {
+/** All of standard input as UTF-8 text. */
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8");

@@ -1,13 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  defaultKeyStore,
-  effectiveRevocations,
   FileSigner,
   KEY_PASSWORD_VAR,
   loadPublicKey,
   type PublicKeyInfo,
-  revokedSince,
   type SigstoreVerification,
   signKeyBundle,
   verifySigstoreBundle,
@@ -22,6 +19,8 @@ import {
 } from "../../formats/index.js";
 import { loadPolicySet, PolicyEngine, parseInput } from "../../policy/index.js";
 import { humanLine } from "../render/common.js";
+import { readArg } from "../shared.js";
+import { verifyWithKeys } from "./key-bundles.js";
 import type { Runtime } from "../runtime.js";
 
 export interface SignOptions {
@@ -55,7 +54,7 @@ function subjectOf(rt: Runtime, spec: string): { name: string; digest: { sha256:
       "USAGE",
       `--subject ${spec}: a digest must be sha256: followed by 64 lowercase hex digits`,
     );
-  return { name: spec, digest: { sha256: sha256Hex(read(rt, spec, "the subject")) } };
+  return { name: spec, digest: { sha256: sha256Hex(readArg(rt, spec, "the subject")) } };
 }
 
 export async function attest(rt: Runtime, opts: AttestOptions): Promise<ExitCode> {
@@ -68,7 +67,7 @@ export async function attest(rt: Runtime, opts: AttestOptions): Promise<ExitCode
   const subjects = opts.subject.map((s) => subjectOf(rt, s));
   let predicate: unknown;
   try {
-    predicate = JSON.parse(read(rt, opts.predicate, "the predicate").toString("utf8"));
+    predicate = JSON.parse(readArg(rt, opts.predicate, "the predicate").toString("utf8"));
   } catch (e) {
     if (e instanceof BulwarkError) throw e;
     throw new BulwarkError("INPUT_INVALID", `${opts.predicate} is not JSON: ${(e as Error).message}`, {
@@ -158,16 +157,8 @@ export function slsaLevelOf(
   return { level: 3, reasons };
 }
 
-function read(rt: Runtime, path: string, what: string): Buffer {
-  try {
-    return readFileSync(resolve(rt.io.cwd, path));
-  } catch (e) {
-    throw new BulwarkError("FILE_NOT_FOUND", `cannot read ${what} ${path}`, { cause: e });
-  }
-}
-
 export async function sign(rt: Runtime, file: string, opts: SignOptions): Promise<ExitCode> {
-  const artifact = read(rt, file, "the artifact");
+  const artifact = readArg(rt, file, "the artifact");
   const signer = FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR]);
   const bundle = await signKeyBundle(signer, { kind: "message-signature", artifact });
   rt.emit(`${JSON.stringify(bundle, null, 2)}\n`);
@@ -204,16 +195,14 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
   const artifact =
     byDigest && !existsSync(resolve(rt.io.cwd, artifactPath))
       ? undefined
-      : read(rt, artifactPath, "the artifact");
+      : readArg(rt, artifactPath, "the artifact");
   const artifactDigest: string = artifact ? sha256Hex(artifact) : byDigest![1]!;
   const trustedRoot = opts.trustedRoot
-    ? read(rt, opts.trustedRoot, "the trusted root").toString("utf8")
+    ? readArg(rt, opts.trustedRoot, "the trusted root").toString("utf8")
     : undefined;
   const keys: PublicKeyInfo[] = (opts.key ?? []).map((k) =>
-    loadPublicKey(read(rt, k, "the public key").toString("utf8")),
+    loadPublicKey(readArg(rt, k, "the public key").toString("utf8")),
   );
-  const store = defaultKeyStore(rt.io.env, rt.io.cwd);
-  const revoked = effectiveRevocations(store.revocations());
   const at = rt.clock.now();
   const engine = opts.policy?.length
     ? new PolicyEngine(
@@ -225,14 +214,13 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
   let denied = false;
   const slsaLevels = new Map<string, number>();
   for (const path of opts.bundle) {
-    const bundle = read(rt, path, "the bundle");
+    const bundle = readArg(rt, path, "the bundle");
     if (!artifact && /"messageSignature"\s*:/.test(bundle.toString("utf8")))
       throw new BulwarkError(
         "USAGE",
         `${path} is a plain signature: verify it against the artifact file, not a digest`,
       );
-    let verification: SigstoreVerification | undefined;
-    const failures: string[] = [];
+    let verification: SigstoreVerification;
     if (keyless) {
       verification = verifySigstoreBundle({
         bundle,
@@ -246,51 +234,13 @@ export async function verify(rt: Runtime, artifactPath: string, opts: VerifyOpti
         at,
       });
     } else {
-      // Each trusted key in turn: the bundle's key hint must name one of them.
-      for (const key of keys) {
-        try {
-          verification = verifySigstoreBundle({
-            bundle,
-            ...(artifact ? { artifact } : {}),
-            key: key.pem,
-            ...(trustedRoot ? { trustedRoot } : {}),
-            at,
-          });
-          break;
-        } catch (e) {
-          if (!(e instanceof BulwarkError) || e.code !== "VERIFICATION_FAILED") throw e;
-          failures.push(`key ${key.keyid}: ${e.message}`);
-        }
-      }
-      if (!verification)
-        throw new BulwarkError(
-          "VERIFICATION_FAILED",
-          `${path}: no trusted key verifies it (${failures.join("; ")})`,
-        );
-      // An expired key: with no trusted signing time, the verification time decides.
-      const expires = verification.signer.keyid ? store.expiry(verification.signer.keyid) : undefined;
-      if (expires) {
-        const signedAt = verification.verifiedTimestamps.map((t) => t.time.getTime());
-        const when = signedAt.length ? Math.max(...signedAt) : at.getTime();
-        if (when > expires.getTime())
-          throw new BulwarkError(
-            "VERIFICATION_FAILED",
-            `${path}: key ${verification.signer.keyid} expired ${expires.toISOString()}${signedAt.length ? " before the bundle was signed" : ""}`,
-          );
-      }
-      // Key-based bundles carry no trusted signing time: any revocation of the key rejects them.
-      const r = verification.signer.keyid ? revoked.get(verification.signer.keyid) : undefined;
-      if (r) {
-        const signedAt = verification.verifiedTimestamps
-          .map((t) => t.time?.getTime?.() ?? NaN)
-          .filter(Number.isFinite);
-        const since = revokedSince(r);
-        if (!signedAt.length || signedAt.some((t) => t >= since))
-          throw new BulwarkError(
-            "VERIFICATION_FAILED",
-            `${path}: key ${r.keyid} is revoked since ${r.since} (${r.reason})${signedAt.length ? "" : "; the bundle has no trusted signing time"}`,
-          );
-      }
+      verification = verifyWithKeys(rt, {
+        path,
+        bundle,
+        keys,
+        ...(artifact ? { artifact } : {}),
+        ...(trustedRoot ? { trustedRoot } : {}),
+      });
     }
     let predicateType: string | undefined;
     let statement: unknown;

@@ -1,8 +1,15 @@
 import { BulwarkError, type ExitCode } from "../../core/index.js";
 import { applyWaivers, collectInputs } from "../../iac/index.js";
-import { loadPolicySet, type ObjectDocument, PolicyEngine, readInputFile } from "../../policy/index.js";
+import {
+  loadPolicySet,
+  type ObjectDocument,
+  PolicyEngine,
+  readInputFile,
+  readStdin,
+} from "../../policy/index.js";
 import { RENDER_FORMATS, type RenderFormat, render } from "../render/index.js";
 import { exitFor, type Runtime } from "../runtime.js";
+import { formatOf } from "../shared.js";
 
 export interface CheckOptions {
   policy?: string[];
@@ -13,19 +20,8 @@ export interface CheckOptions {
   platform: string;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function check(rt: Runtime, paths: string[], opts: CheckOptions): Promise<ExitCode> {
-  const format = (rt.settings.format ?? "table") as RenderFormat;
-  if (!(RENDER_FORMATS as readonly string[]).includes(format))
-    throw new BulwarkError(
-      "USAGE",
-      `--format must be one of ${RENDER_FORMATS.join(", ")} for check, got ${format}`,
-    );
+  const format: RenderFormat = formatOf(rt, RENDER_FORMATS, "check", "table");
   const started = performance.now();
   const policies = opts.policy?.length ? opts.policy : (rt.settings.policy ?? ["builtin:default"]);
   const set = await loadPolicySet(policies);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   type Artifacts,
@@ -8,6 +8,7 @@ import {
   verifyInTotoLayout,
 } from "../../attest/index.js";
 import { BulwarkError, EXIT, type ExitCode } from "../../core/index.js";
+import { readArg } from "../shared.js";
 import type { Runtime } from "../runtime.js";
 
 /** `bulwark verify --layout FILE --layout-key KEY… [--links DIR]`. */
@@ -16,14 +17,6 @@ export interface VerifyLayoutOptions {
   layoutKey: string[];
   /** Where the link files are; default: the layout's directory. */
   links?: string;
-}
-
-function read(rt: Runtime, path: string, what: string): Buffer {
-  try {
-    return readFileSync(resolve(rt.io.cwd, path));
-  } catch (e) {
-    throw new BulwarkError("FILE_NOT_FOUND", `cannot read ${what} ${path}`, { cause: e });
-  }
 }
 
 function artifactsJson(a: Artifacts): Record<string, Record<string, string>> {
@@ -79,8 +72,8 @@ export async function verifyLayoutCommand(rt: Runtime, opts: VerifyLayoutOptions
       "--layout needs at least one --layout-key (the project owner's public key: securesystemslib JSON or RSA PEM, as in-toto-keygen writes it)",
     );
   const layoutPath = resolve(rt.io.cwd, opts.layout);
-  const layout = read(rt, opts.layout, "the layout");
-  const layoutKeys = opts.layoutKey.map((k) => parseInTotoPublicKey(read(rt, k, "the layout key"), k));
+  const layout = readArg(rt, opts.layout, "the layout");
+  const layoutKeys = opts.layoutKey.map((k) => parseInTotoPublicKey(readArg(rt, k, "the layout key"), k));
   const linkDir = opts.links !== undefined ? resolve(rt.io.cwd, opts.links) : dirname(layoutPath);
   let isDir = false;
   try {

@@ -15,9 +15,8 @@ import {
 } from "../../attest/index.js";
 import { printable } from "../render/common.js";
 import type { Runtime } from "../runtime.js";
+import { formatOf } from "../shared.js";
 import { KEYS_FORMATS } from "./keys.js";
-
-type KeysFormat = (typeof KEYS_FORMATS)[number];
 
 export interface KeysGenerateOptions {
   type?: string;
@@ -31,16 +30,6 @@ export interface KeysRevokeOptions {
   reason?: string;
 }
 
-function formatOf(rt: Runtime, command: string): KeysFormat {
-  const f = rt.settings.format ?? "table";
-  if (!(KEYS_FORMATS as readonly string[]).includes(f))
-    throw new BulwarkError(
-      "USAGE",
-      `--format must be one of ${KEYS_FORMATS.join(", ")} for ${command}, got ${f}`,
-    );
-  return f as KeysFormat;
-}
-
 function storeOf(rt: Runtime): KeyStore {
   return defaultKeyStore(rt.io.env, rt.io.cwd);
 }
@@ -49,7 +38,7 @@ function storeOf(rt: Runtime): KeyStore {
 // bulwark keys generate
 
 export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Promise<ExitCode> {
-  const format = formatOf(rt, "keys generate");
+  const format = formatOf(rt, KEYS_FORMATS, "keys generate", "table");
   const algorithm = opts.type ?? "ecdsa-p256";
   if (!isKeyAlgorithm(algorithm))
     throw new BulwarkError("USAGE", `--type must be one of ${KEY_ALGORITHMS.join(", ")}, got ${algorithm}`);
@@ -119,7 +108,7 @@ export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Prom
 // bulwark keys list
 
 export async function keysList(rt: Runtime): Promise<ExitCode> {
-  const format = formatOf(rt, "keys list");
+  const format = formatOf(rt, KEYS_FORMATS, "keys list", "table");
   const store = storeOf(rt);
   const keys = store.list();
   if (format === "json") {
@@ -178,7 +167,7 @@ function listEntry(k: StoredKey) {
 // bulwark keys revoke
 
 export async function keysRevoke(rt: Runtime, keyid: string, opts: KeysRevokeOptions): Promise<ExitCode> {
-  const format = formatOf(rt, "keys revoke");
+  const format = formatOf(rt, KEYS_FORMATS, "keys revoke", "table");
   const id = keyid.toLowerCase();
   if (!isKeyid(id))
     throw new BulwarkError(

@@ -35,6 +35,7 @@ import {
 import { humanLine } from "../render/common.js";
 import { renderScanTable } from "../render/scan-table.js";
 import type { Runtime } from "../runtime.js";
+import { formatOf } from "../shared.js";
 import { SCAN_FORMATS } from "./vuln.js";
 
 type ScanFormat = (typeof SCAN_FORMATS)[number];
@@ -76,13 +77,6 @@ export interface VexCreateOptions {
 
 function dbDir(rt: Runtime, given: string | undefined): string {
   return given ? resolve(rt.io.cwd, given) : bulwarkHome(rt.io.env, rt.io.cwd);
-}
-
-function formatOf(rt: Runtime, allowed: readonly string[], command: string, fallback: string): string {
-  const f = rt.settings.format ?? fallback;
-  if (!allowed.includes(f))
-    throw new BulwarkError("USAGE", `--format must be one of ${allowed.join(", ")} for ${command}, got ${f}`);
-  return f;
 }
 
 /** `36h`, `7d`, `90m`, `2w` → hours. */
