@@ -61,8 +61,8 @@ const GONE = new Set(["delete", "forget"]);
 
 type Json = Record<string, unknown>;
 
-/** One entry of the normalized `resources` list. */
-export interface PlanResource {
+/** What identifies a resource instance in the plan (shared by checked and deleted resources). */
+export interface ResourceIdentity {
   /** `resources[3]`: this entry's field path, for `fieldPathExpression`. */
   readonly path: string;
   readonly address: string;
@@ -78,6 +78,10 @@ export interface PlanResource {
   readonly provider_name: string;
   /** From `resource_changes`: `create`, `update`, `delete`, `no-op`, `read`; `["no-op"]` when the plan has no change for it. */
   readonly actions: string[];
+}
+
+/** One entry of the normalized `resources` list. */
+export interface PlanResource extends ResourceIdentity {
   readonly values: Json;
   /** Terraform's `after_unknown` with known leaves pruned: `true` where a value is unknown until apply. */
   readonly unknown: Json;
@@ -117,17 +121,7 @@ export interface PolicyStatement {
 }
 
 /** A resource the plan deletes: listed, never checked. */
-export interface DeletedResource {
-  readonly path: string;
-  readonly address: string;
-  readonly config_address: string;
-  readonly module_address: string;
-  readonly mode: string;
-  readonly type: string;
-  readonly name: string;
-  readonly index?: bigint | string;
-  readonly provider_name: string;
-  readonly actions: string[];
+export interface DeletedResource extends ResourceIdentity {
   /** The values before the change (the resource as it exists now). */
   readonly values: Json;
 }
