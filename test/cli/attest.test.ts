@@ -47,6 +47,16 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
+/** A fresh key store under `home/<name>`: `run` uses it, `key`/`pub` are its new key's files. */
+async function keyHome(name: string) {
+  const e = { ...env, BULWARK_HOME: join(home, name, ".bulwark") };
+  const run = (args: string[]) => cli(args, { cwd: home, env: e });
+  const g = await run(["keys", "generate", "--format", "json"]);
+  expect(g.code, g.stderr).toBe(0);
+  const { privateKey, publicKey } = JSON.parse(g.stdout) as { privateKey: string; publicKey: string };
+  return { run, env: e, key: privateKey, pub: publicKey };
+}
+
 describe("sign and verify (key-based Sigstore bundles)", () => {
   it("a signature verifies for its artifact and key, and for nothing else", async () => {
     expect((await run(["sign", "app.txt", "--key", key, "-o", "app.sigstore.json"])).code).toBe(0);
@@ -275,21 +285,7 @@ describe("signed policy bundles", () => {
   const fixed = join(process.cwd(), "examples/shop/k8s-fixed");
 
   it("build → sign → verify → evaluate with the signed set only; tampering and wrong keys fail", async () => {
-    const freshHome = join(home, "pb");
-    const e = { ...env, BULWARK_HOME: join(freshHome, ".bulwark") };
-    const r = (args: string[]) => cli(args, { cwd: home, env: e });
-    expect((await r(["keys", "generate"])).code).toBe(0);
-    const files = readdirSync(join(freshHome, ".bulwark/keys"));
-    const k = join(
-      freshHome,
-      ".bulwark/keys",
-      files.find((f) => f.endsWith(".key.pem"))!,
-    );
-    const p = join(
-      freshHome,
-      ".bulwark/keys",
-      files.find((f) => f.endsWith(".pub.pem"))!,
-    );
+    const { run: r, key: k, pub: p } = await keyHome("pb");
     expect((await r(["policy", "bundle", "build", policies, "-o", "shop.bundle.json"])).code).toBe(0);
     expect(
       (await r(["policy", "bundle", "sign", "shop.bundle.json", "--key", k, "-o", "shop.signed.json"])).code,
@@ -356,21 +352,7 @@ describe("SLSA Build levels (--slsa-level, --builder-id)", () => {
     const builder = "https://bulwark.dev/runner/bwrap@v1";
     const base = ["verify", "app.txt", "--bundle", "prov.sigstore.json", "--key", pub, "--format", "json"];
     // A fresh key: the first one is revoked by an earlier test.
-    const h = join(home, "slsa");
-    const e = { ...env, BULWARK_HOME: join(h, ".bulwark") };
-    const r = (args: string[]) => cli(args, { cwd: home, env: e });
-    expect((await r(["keys", "generate"])).code).toBe(0);
-    const files = readdirSync(join(h, ".bulwark/keys"));
-    const k = join(
-      h,
-      ".bulwark/keys",
-      files.find((f) => f.endsWith(".key.pem"))!,
-    );
-    const p = join(
-      h,
-      ".bulwark/keys",
-      files.find((f) => f.endsWith(".pub.pem"))!,
-    );
+    const { run: r, key: k, pub: p } = await keyHome("slsa");
     expect(
       (
         await r([
@@ -494,16 +476,12 @@ describe("key expiry (--expires)", () => {
 
 describe("verify by digest", () => {
   it("an attestation verifies against the artifact's digest alone; a plain signature needs the file", async () => {
-    const h = join(home, "dig");
-    const e = { ...env, BULWARK_HOME: join(h, ".bulwark") };
-    const g = await cli(["keys", "generate", "--format", "json"], { cwd: home, env: e });
-    const { publicKey, privateKey } = JSON.parse(g.stdout);
+    const { run: r, key: privateKey, pub: publicKey } = await keyHome("dig");
     const { createHash } = await import("node:crypto");
     const { readFileSync } = await import("node:fs");
     const digest = createHash("sha256")
       .update(readFileSync(join(home, "app.txt")))
       .digest("hex");
-    const r = (args: string[]) => cli(args, { cwd: home, env: e });
     expect(
       (
         await r([
