@@ -50,6 +50,51 @@ export interface VulnAliasTable {
   record_id: string;
 }
 
+/** The sequenced tree: one row (id 1). */
+export interface TlogStateTable {
+  id: number;
+  origin: string;
+  size: number;
+  root_hash: Uint8Array;
+  /** The roots of the perfect subtrees along the right edge, largest first, concatenated. */
+  compact_range: Uint8Array;
+  /** The latest signed checkpoint note. */
+  checkpoint: string;
+  updated_at: string;
+}
+
+/** One log entry. `leaf_hash` = SHA-256(0x00 ‖ body) is unique: the de-duplication key. */
+export interface TlogEntryTable {
+  idx: number;
+  leaf_hash: Uint8Array;
+  body: Uint8Array;
+  /** The typed body's kind (decision, attestation, …) when the body is a typed entry. */
+  kind: string | null;
+  integrated_at: string;
+}
+
+/** A C2SP hash tile: `hashes` holds up to 256 hashes of tree level `level * 8`. */
+export interface TlogTileTable {
+  level: number;
+  idx: number;
+  hashes: Uint8Array;
+}
+
+export interface TlogCheckpointTable {
+  size: number;
+  note: string;
+  created_at: string;
+}
+
+export interface TlogCosignatureTable {
+  size: number;
+  witness: string;
+  key_hash: number;
+  /** The whole signature line, as it is appended to the checkpoint note. */
+  line: string;
+  timestamp: number;
+}
+
 export interface StoreSchema {
   bulwark_meta: MetaTable;
   vuln_source: VulnSourceTable;
@@ -57,4 +102,9 @@ export interface StoreSchema {
   vuln_record_body: VulnRecordBodyTable;
   vuln_package: VulnPackageTable;
   vuln_alias: VulnAliasTable;
+  tlog_state: TlogStateTable;
+  tlog_entry: TlogEntryTable;
+  tlog_tile: TlogTileTable;
+  tlog_checkpoint: TlogCheckpointTable;
+  tlog_cosignature: TlogCosignatureTable;
 }

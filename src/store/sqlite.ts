@@ -94,10 +94,14 @@ function nodeSqliteAdapter(db: NodeSqliteDatabase): SqliteDatabase {
 
 /**
  * Opens (creating unless `readonly`) the SQLite database file with the pragmas the store relies
- * on: WAL journal, `synchronous=NORMAL` (durable at checkpoints, safe against corruption), a busy
- * timeout for concurrent processes, and foreign keys.
+ * on: WAL journal, `synchronous=FULL` (every commit synced) or `NORMAL` (synced at checkpoints,
+ * safe against corruption and process crashes), a busy timeout for concurrent processes, and
+ * foreign keys.
  */
-export function openSqlite(file: string, options: { readonly?: boolean } = {}): OpenedSqlite {
+export function openSqlite(
+  file: string,
+  options: { readonly?: boolean; synchronous?: "full" | "normal" } = {},
+): OpenedSqlite {
   const better = loadBetterSqlite3();
   let opened: OpenedSqlite;
   if (typeof better === "function") {
@@ -115,7 +119,10 @@ export function openSqlite(file: string, options: { readonly?: boolean } = {}): 
     opened = { database: nodeSqliteAdapter(db), driver: "node:sqlite", exec: (sql) => db.exec(sql) };
   }
   opened.exec("PRAGMA busy_timeout = 10000");
-  if (!options.readonly) opened.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+  if (!options.readonly)
+    opened.exec(
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`,
+    );
   opened.exec("PRAGMA foreign_keys = ON");
   return opened;
 }

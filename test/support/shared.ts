@@ -35,7 +35,7 @@ export function requireShared(): string | undefined {
   return dir;
 }
 
-function isCI(): boolean {
+export function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
 }
