@@ -4,10 +4,13 @@ export {
   HASH_SIZE,
   type Hash,
   hashEquals,
+  consistencyProofWith,
   inclusionProof,
+  inclusionProofWith,
   leafHash,
   nodeHash,
   type ProofFailure,
+  type RangeHasher,
   rootFromInclusionProof,
   rootOf,
   subtreeConsistencyProof,
@@ -20,6 +23,12 @@ export {
 } from "./merkle.js";
 export {
   type Checkpoint,
+  cosignatureTime,
+  cosignCheckpoint,
+  generateNoteKey,
+  type NoteSigner,
+  parseSignerKey,
+  signNote,
   type Note,
   type NoteSignature,
   type NoteVerifierKey,
@@ -31,3 +40,43 @@ export {
   verifyCheckpoint,
   verifyNote,
 } from "./note.js";
+export {
+  type Appended,
+  type FullVerification,
+  type LogEntry,
+  type LogHead,
+  type OpenLogOptions,
+  TransparencyLog,
+} from "./log.js";
+export {
+  decodeEntry,
+  encodeEntry,
+  ENTRY_API_VERSION,
+  ENTRY_KINDS,
+  type EntryKind,
+  type LogEntryBody,
+  makeEntry,
+  validateEntry,
+} from "./entries.js";
+export {
+  formatTlogProof,
+  parseTlogProof,
+  TLOG_PROOF_HEADER,
+  type TlogProof,
+  type VerifiedProof,
+  type VerifyProofOptions,
+  verifyTlogProof,
+} from "./proof.js";
+export {
+  decodeEntryBundle,
+  encodeEntryBundle,
+  encodeTileIndex,
+  extendRange,
+  MAX_ENTRY_SIZE,
+  parseTilePath,
+  rangeRoot,
+  TILE_WIDTH,
+  type TileRef,
+  tilePath,
+  tileRangeHasher,
+} from "./tiles.js";

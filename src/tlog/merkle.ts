@@ -105,12 +105,44 @@ export function inclusionProof(leafHashes: readonly Hash[], index: TreeIndex, si
   return path(leafHashes, m, 0, n);
 }
 
+/**
+ * MTH of the leaves [start, end), from wherever the caller keeps them (a tile store, say). Only
+ * ranges that occur in RFC 6962's recursion are asked for.
+ */
+export type RangeHasher = (start: number, end: number) => Hash;
+
+const overArray =
+  (leaves: readonly Hash[]): RangeHasher =>
+  (start, end) =>
+    mth(leaves, start, end);
+
+/** {@link inclusionProof} over subtree hashes from `hash` (for stores that keep tiles, not leaves). */
+export function inclusionProofWith(hash: RangeHasher, index: number, size: number): Hash[] {
+  if (!Number.isSafeInteger(size) || size < 0) fail("bad-argument", `size ${size} is not a count`);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+    fail("index-out-of-range", `index ${index} is not below size ${size}`);
+  return pathWith(hash, index, 0, size);
+}
+
+/** {@link consistencyProof} over subtree hashes from `hash`. */
+export function consistencyProofWith(hash: RangeHasher, oldSize: number, newSize: number): Hash[] {
+  if (!Number.isSafeInteger(newSize) || newSize < 0) fail("bad-argument", `size ${newSize} is not a count`);
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > newSize)
+    fail("bad-argument", `old size ${oldSize} is not in [0, ${newSize}]`);
+  if (oldSize === 0) fail("bad-argument", "a consistency proof from the empty tree is meaningless");
+  return subproofWith(hash, oldSize, 0, newSize, true);
+}
+
 function path(leaves: readonly Hash[], m: number, start: number, end: number): Hash[] {
+  return pathWith(overArray(leaves), m, start, end);
+}
+
+function pathWith(hash: RangeHasher, m: number, start: number, end: number): Hash[] {
   const n = end - start;
   if (n <= 1) return [];
   const k = splitPoint(n);
-  if (m < k) return [...path(leaves, m, start, start + k), mth(leaves, start + k, end)];
-  return [...path(leaves, m - k, start + k, end), mth(leaves, start, start + k)];
+  if (m < k) return [...pathWith(hash, m, start, start + k), hash(start + k, end)];
+  return [...pathWith(hash, m - k, start + k, end), hash(start, start + k)];
 }
 
 /**
@@ -129,11 +161,15 @@ export function consistencyProof(
 }
 
 function subproof(leaves: readonly Hash[], m: number, start: number, end: number, known: boolean): Hash[] {
+  return subproofWith(overArray(leaves), m, start, end, known);
+}
+
+function subproofWith(hash: RangeHasher, m: number, start: number, end: number, known: boolean): Hash[] {
   const n = end - start;
-  if (m === n) return known ? [] : [mth(leaves, start, end)];
+  if (m === n) return known ? [] : [hash(start, end)];
   const k = splitPoint(n);
-  if (m <= k) return [...subproof(leaves, m, start, start + k, known), mth(leaves, start + k, end)];
-  return [...subproof(leaves, m - k, start + k, end, false), mth(leaves, start, start + k)];
+  if (m <= k) return [...subproofWith(hash, m, start, start + k, known), hash(start + k, end)];
+  return [...subproofWith(hash, m - k, start + k, end, false), hash(start, start + k)];
 }
 
 /** Inclusion proof of leaf `index` in the subtree [start, end) (MTC draft subtree inclusion). */
