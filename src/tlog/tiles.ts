@@ -46,7 +46,7 @@ export interface TileRef {
 
 /** Parses a tile path (inverse of {@link tilePath}); undefined when it is not one. */
 export function parseTilePath(path: string): TileRef | undefined {
-  const m = /^tile\/(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(
+  const m = /^tile\/(entries|0|[1-9]|[1-5][0-9]|6[0-3])\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(
     path,
   );
   if (!m) return undefined;

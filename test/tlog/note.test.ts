@@ -4,9 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BulwarkError } from "../../src/core/index.js";
 import {
+  cosignatureTime,
+  cosignCheckpoint,
+  generateNoteKey,
   parseCheckpoint,
   parseNote,
+  parseSignerKey,
   parseVerifierKey,
+  signNote,
   verifyCheckpoint,
   verifyNote,
 } from "../../src/tlog/index.js";
@@ -169,5 +174,56 @@ describe("verifier keys whose base64 contains '+' (regression)", () => {
       expect(Buffer.from(parseVerifierKey(vkey).publicKey).equals(raw)).toBe(true);
     }
     expect(withPlus).toBeGreaterThan(0);
+  });
+});
+
+describe("note signing", () => {
+  // The example key and note of the Go note package's documentation (golang.org/x/mod/sumdb/note):
+  // Ed25519 is deterministic, so signing the same text must give the published signature.
+  const skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+  const vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+  const text =
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+
+  it("reproduces the Go note package's published signature", () => {
+    const signer = parseSignerKey(skey);
+    expect(signer.verifierKey).toBe(vkey);
+    expect(signNote(text, [signer])).toBe(
+      `${text}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n`,
+    );
+  });
+
+  it("generated keys round-trip, and malformed signer keys are refused", () => {
+    const { skey: s, vkey: v } = generateNoteKey("example.com/log");
+    const note = signNote("example.com/log\n1\n" + Buffer.alloc(32).toString("base64") + "\n", [
+      parseSignerKey(s),
+    ]);
+    expect(verifyNote(note, [parseVerifierKey(v)]).verifiedBy.map((k) => k.name)).toEqual([
+      "example.com/log",
+    ]);
+    expect(() => parseSignerKey(skey.replace("c74f20a3", "c74f20a4"))).toThrow(/hash does not match/);
+    expect(() => parseSignerKey(vkey)).toThrow(/PRIVATE\+KEY/);
+    expect(() => generateNoteKey("has space")).toThrow(/name/);
+    expect(() => signNote("no newline", [parseSignerKey(s)])).toThrow(/newline/);
+  });
+
+  it("cosignature/v1: a witness signs `cosignature/v1`, the time and the checkpoint; verifiers check it with a 0x04 key", () => {
+    const log = parseSignerKey(generateNoteKey("example.com/log").skey);
+    const w = generateNoteKey("witness.example/w1", { cosigner: true });
+    const witness = parseSignerKey(w.skey);
+    const body = "example.com/log\n5\n" + Buffer.alloc(32, 7).toString("base64") + "\n";
+    const note = `${signNote(body, [log])}${cosignCheckpoint(body, witness, 1_679_315_147)}\n`;
+    const wv = parseVerifierKey(w.vkey);
+    expect(wv.kind).toBe("ed25519-cosignature");
+    const verified = verifyNote(note, [wv]);
+    expect(verified.verifiedBy).toEqual([wv]);
+    const sig = verified.signatures.find((s) => s.name === "witness.example/w1")!;
+    expect(cosignatureTime(sig)).toBe(1_679_315_147n);
+    // The same signature over another checkpoint, or re-timed, fails.
+    const moved = note.replace("\n5\n", "\n6\n");
+    expect(() => verifyNote(moved, [wv])).toThrow(/does not verify/);
+    // A cosigner key cannot sign notes, and a log key cannot cosign.
+    expect(() => signNote(body, [witness])).toThrow(/cosigner/);
+    expect(() => cosignCheckpoint(body, log, 1)).toThrow(/not a cosigner/);
   });
 });
