@@ -11,6 +11,7 @@ import {
 import { registerAttestCommands } from "./commands/attest.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerKeysCommands } from "./commands/keys.js";
+import { registerLogCommands } from "./commands/log.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSbomCommand } from "./commands/sbom.js";
 import { registerVulnCommands } from "./commands/vuln.js";
@@ -108,6 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   registerCheckCommand(program, action);
   registerKeysCommands(program, action);
   registerAttestCommands(program, action);
+  registerLogCommands(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

@@ -96,6 +96,11 @@ export const ERROR_CODES = {
     summary:
       "A signature, envelope, bundle or attestation did not verify: bad signature, untrusted, revoked or expired key, identity or subject mismatch.",
   },
+  NOT_FOUND: {
+    exit: EXIT.invalidInput,
+    http: 404,
+    summary: "A requested record (log entry, checkpoint, blob) does not exist in the store.",
+  },
   STORE_UNAVAILABLE: {
     exit: EXIT.upstream,
     http: 503,

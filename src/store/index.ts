@@ -27,6 +27,27 @@ export type * from "./schema.js";
 export type { SqliteDriverName } from "./sqlite.js";
 export type { StoreDialect } from "./migrations.js";
 export { redactUrl } from "./postgres.js";
+export { type BlobInfo, type BlobStore, DatabaseBlobStore, FileBlobStore } from "./blobs.js";
+export {
+  type ArtifactMatch,
+  type AttestationInput,
+  type AttestationQuery,
+  type AttestationRecord,
+  type AttestationSubject,
+  type DecisionInput,
+  type DecisionOutcome,
+  type DecisionQuery,
+  type DecisionRecord,
+  EvidenceIndex,
+  type KeyInput,
+  type KeyRecord,
+  purlKey,
+  type RevocationInput,
+  type RevocationRecord,
+  type SbomComponentInput,
+  type SbomInput,
+  type SbomRecordResult,
+} from "./evidence.js";
 
 export type StoreDriverName = SqliteDriverName | "pg";
 

@@ -114,5 +114,117 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
           .execute();
       },
     },
+    "0003_evidence_indexes": {
+      async up(db: Kysely<unknown>) {
+        const bytes = sqlite ? "blob" : "bytea";
+        // Content-addressed blobs when they live in the database rather than in files.
+        await db.schema
+          .createTable("blob")
+          .addColumn("digest", "text", (c) => c.primaryKey())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("data", bytes, (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        // Attestations by predicate type; by subject through attestation_subject, clustered by
+        // subject digest (SQLite: WITHOUT ROWID) so one subject's attestations are one range.
+        await db.schema
+          .createTable("attestation")
+          .addColumn("digest", "text", (c) => c.primaryKey())
+          .addColumn("predicate_type", "text", (c) => c.notNull())
+          .addColumn("media_type", "text", (c) => c.notNull())
+          .addColumn("subjects", "text", (c) => c.notNull())
+          .addColumn("log_index", "bigint")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("attestation_predicate")
+          .on("attestation")
+          .columns(["predicate_type", "created_at"])
+          .execute();
+        await db.schema
+          .createTable("attestation_subject")
+          .addColumn("subject_digest", "text", (c) => c.notNull())
+          .addColumn("attestation_digest", "text", (c) => c.notNull())
+          .addColumn("subject_name", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("attestation_subject_pk", ["subject_digest", "attestation_digest"])
+          .$call((t) => (sqlite ? t.modifyEnd(sql`without rowid`) : t))
+          .execute();
+        await db.schema
+          .createIndex("attestation_subject_attestation")
+          .on("attestation_subject")
+          .column("attestation_digest")
+          .execute();
+        // Decisions by subject (digest or name) and time, and by time alone.
+        await db.schema
+          .createTable("decision")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("decision", "text", (c) => c.notNull())
+          .addColumn("subject_name", "text")
+          .addColumn("subject_digest", "text")
+          .addColumn("environment", "text")
+          .addColumn("policy_bundle_digest", "text")
+          .addColumn("input_digest", "text")
+          .addColumn("time", "text", (c) => c.notNull())
+          .addColumn("log_index", "bigint")
+          .addColumn("body", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("decision_subject_digest")
+          .on("decision")
+          .columns(["subject_digest", "time"])
+          .execute();
+        await db.schema
+          .createIndex("decision_subject_name")
+          .on("decision")
+          .columns(["subject_name", "time"])
+          .execute();
+        await db.schema.createIndex("decision_time").on("decision").column("time").execute();
+        // SBOMs and their components by version-less purl ("which artifacts contain X?").
+        await db.schema
+          .createTable("sbom")
+          .addColumn("digest", "text", (c) => c.primaryKey())
+          .addColumn("artifact_name", "text")
+          .addColumn("artifact_digest", "text")
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("components", "integer", (c) => c.notNull())
+          .addColumn("skipped", "integer", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("sbom_artifact").on("sbom").column("artifact_digest").execute();
+        await db.schema
+          .createTable("sbom_component")
+          .addColumn("sbom_digest", "text", (c) => c.notNull())
+          .addColumn("purl", "text", (c) => c.notNull())
+          .addColumn("purl_base", "text", (c) => c.notNull())
+          .addColumn("version", "text")
+          .addColumn("name", "text")
+          .addPrimaryKeyConstraint("sbom_component_pk", ["sbom_digest", "purl"])
+          .execute();
+        await db.schema
+          .createIndex("sbom_component_purl")
+          .on("sbom_component")
+          .columns(["purl_base", "version"])
+          .execute();
+        // Keys and their revocations (append-only: a key may be revoked more than once).
+        await db.schema
+          .createTable("signing_key")
+          .addColumn("keyid", "text", (c) => c.primaryKey())
+          .addColumn("algorithm", "text", (c) => c.notNull())
+          .addColumn("public_key_pem", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text")
+          .addColumn("source", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("key_revocation")
+          .addColumn("keyid", "text", (c) => c.notNull())
+          .addColumn("since", "text", (c) => c.notNull())
+          .addColumn("revoked_at", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("log_index", "bigint")
+          .addPrimaryKeyConstraint("key_revocation_pk", ["keyid", "since", "revoked_at"])
+          .execute();
+      },
+    },
   };
 }

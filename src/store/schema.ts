@@ -95,6 +95,90 @@ export interface TlogCosignatureTable {
   timestamp: number;
 }
 
+/** A content-addressed blob (envelope, bundle, SBOM, report) when blobs live in the database. */
+export interface BlobTable {
+  /** `sha256:<hex>` of `data`: the key, re-checked on every read. */
+  digest: string;
+  size: number;
+  data: Uint8Array;
+  created_at: string;
+}
+
+/** One stored attestation (DSSE envelope or Sigstore bundle), keyed by its blob's digest. */
+export interface AttestationTable {
+  digest: string;
+  predicate_type: string;
+  media_type: string;
+  /** The in-toto subjects as recorded (`[{name, digest}]` JSON), returned with the row. */
+  subjects: string;
+  log_index: number | null;
+  created_at: string;
+}
+
+/** Which attestations name which subject: one row per subject digest (`alg:hex`). */
+export interface AttestationSubjectTable {
+  subject_digest: string;
+  attestation_digest: string;
+  subject_name: string;
+}
+
+/** One policy decision, keyed by the digest of its canonical JSON (`body`). */
+export interface DecisionTable {
+  id: string;
+  decision: string;
+  subject_name: string | null;
+  subject_digest: string | null;
+  environment: string | null;
+  policy_bundle_digest: string | null;
+  input_digest: string | null;
+  /** `Date#toISOString()`, so text order is time order. */
+  time: string;
+  log_index: number | null;
+  body: string;
+}
+
+/** One indexed SBOM, keyed by its blob's digest. */
+export interface SbomTable {
+  digest: string;
+  artifact_name: string | null;
+  artifact_digest: string | null;
+  format: string;
+  created_at: string;
+  /** Components indexed, and components skipped for an unparsable purl. */
+  components: number;
+  skipped: number;
+}
+
+/** One component of an SBOM by package URL. */
+export interface SbomComponentTable {
+  sbom_digest: string;
+  /** The purl as the SBOM gives it. */
+  purl: string;
+  /** `pkg:type/namespace/name`: no version, qualifiers or subpath, encoded canonically. */
+  purl_base: string;
+  version: string | null;
+  name: string | null;
+}
+
+/** A public key Bulwark knows (generated, imported or trusted). */
+export interface SigningKeyTable {
+  keyid: string;
+  algorithm: string;
+  public_key_pem: string;
+  created_at: string;
+  expires_at: string | null;
+  source: string;
+}
+
+/** One revocation entry; a key's earliest `since` is the one that applies. */
+export interface KeyRevocationTable {
+  keyid: string;
+  since: string;
+  revoked_at: string;
+  reason: string;
+  log_index: number | null;
+}
+
 export interface StoreSchema {
   bulwark_meta: MetaTable;
   vuln_source: VulnSourceTable;
@@ -107,4 +191,12 @@ export interface StoreSchema {
   tlog_tile: TlogTileTable;
   tlog_checkpoint: TlogCheckpointTable;
   tlog_cosignature: TlogCosignatureTable;
+  blob: BlobTable;
+  attestation: AttestationTable;
+  attestation_subject: AttestationSubjectTable;
+  decision: DecisionTable;
+  sbom: SbomTable;
+  sbom_component: SbomComponentTable;
+  signing_key: SigningKeyTable;
+  key_revocation: KeyRevocationTable;
 }

@@ -5,6 +5,10 @@
  *
  *   { "apiVersion": "bulwark.dev/log/v1", "kind": "<kind>", "time": "<RFC 3339>", "spec": { … } }
  *
+ * `time` (when the event happened) is optional: entries derived from a document (a bundle's
+ * attestation) leave it out, so logging the same document twice gives the same bytes and the
+ * same index; the log records when each entry was integrated.
+ *
  * Large evidence (envelopes, SBOMs, reports) is not logged inline: an entry names it by digest and
  * the blob store keeps the bytes.
  */
@@ -26,7 +30,7 @@ export type EntryKind = (typeof ENTRY_KINDS)[number];
 export interface LogEntryBody {
   readonly apiVersion: typeof ENTRY_API_VERSION;
   readonly kind: EntryKind;
-  readonly time: string;
+  readonly time?: string;
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
@@ -133,7 +137,7 @@ export function validateEntry(value: unknown): LogEntryBody {
   const kind = value.kind;
   if (typeof kind !== "string" || !(ENTRY_KINDS as readonly string[]).includes(kind))
     invalid("$.kind", `must be one of ${ENTRY_KINDS.join(", ")}`);
-  checkField(value.time, { type: "time" }, "$.time");
+  if (value.time !== undefined) checkField(value.time, { type: "time" }, "$.time");
   if (!isObject(value.spec)) invalid("$.spec", "must be an object");
   for (const [name, rule] of Object.entries(SPECS[kind as EntryKind])) {
     const v = value.spec[name];
@@ -157,12 +161,16 @@ export function encodeEntry(entry: LogEntryBody): Uint8Array {
   return bytes;
 }
 
-/** Builds a typed entry (time defaults to now, to the second). */
-export function makeEntry(kind: EntryKind, spec: Record<string, unknown>, time = new Date()): LogEntryBody {
+/** Builds a typed entry; `time` defaults to now (to the second), `null` leaves it out. */
+export function makeEntry(
+  kind: EntryKind,
+  spec: Record<string, unknown>,
+  time: Date | null = new Date(),
+): LogEntryBody {
   return validateEntry({
     apiVersion: ENTRY_API_VERSION,
     kind,
-    time: time.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    ...(time ? { time: time.toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
     spec,
   });
 }

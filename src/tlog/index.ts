@@ -80,3 +80,4 @@ export {
   tilePath,
   tileRangeHasher,
 } from "./tiles.js";
+export { type DocumentEntry, entryForDocument } from "./documents.js";

@@ -46,9 +46,10 @@ export interface TileRef {
 
 /** Parses a tile path (inverse of {@link tilePath}); undefined when it is not one. */
 export function parseTilePath(path: string): TileRef | undefined {
-  const m = /^tile\/(entries|0|[1-9]|[1-5][0-9]|6[0-3])\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(
-    path,
-  );
+  const m =
+    /^tile\/(entries|0|[1-9]|[1-5][0-9]|6[0-3])\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]{0,2}))?$/.exec(
+      path,
+    );
   if (!m) return undefined;
   const groups = m[2]!.split("/");
   if (groups.length > 1 && groups[0] === "x000") return undefined; // no leading zero groups
