@@ -7,6 +7,7 @@ import * as sbom from "./sbom.mjs";
 import * as attest from "./attest.mjs";
 import * as iac from "./iac.mjs";
 import * as vuln from "./vuln.mjs";
+import * as tlog from "./tlog.mjs";
 
 const only = process.argv[2];
 const results = {
@@ -45,6 +46,12 @@ if (!only || only === "attest") {
   const rows = await attest.run();
   attest.print(rows);
   results.attest = rows;
+}
+
+if (!only || only === "tlog") {
+  const r = await tlog.run();
+  tlog.print(r);
+  results.tlog = r;
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

@@ -79,5 +79,7 @@ export {
   type TileRef,
   tilePath,
   tileRangeHasher,
+  type TileTree,
+  tileTree,
 } from "./tiles.js";
 export { type DocumentEntry, entryForDocument } from "./documents.js";

@@ -39,10 +39,14 @@ import {
   rangeRoot,
   TILE_WIDTH,
   tileRangeHasher,
+  type TileTree,
+  tileTree,
   unpackHashes,
 } from "./tiles.js";
 
 const LOCK = "bulwark.tlog";
+/** Full tiles' trees kept in memory (each ≈ 16 KiB): proofs near each other share them. */
+const FULL_TILE_CACHE = 2048;
 const CHUNK = 400;
 
 export interface OpenLogOptions {
@@ -119,6 +123,7 @@ function checkpointText(origin: string, size: number, root: Hash): string {
 export class TransparencyLog {
   readonly origin: string;
   private pending: Pending[] = [];
+  private readonly fullTiles = new Map<string, TileTree>();
   private flushing: Promise<void> | undefined;
   private readonly maxBatch: number;
   private readonly clock: () => Date;
@@ -439,20 +444,28 @@ export class TransparencyLog {
   }
 
   /**
-   * Runs `compute` over the stored tiles: a first pass records which tiles it needs, they are
-   * read in one query, then it runs for real (the tiles a proof touches depend only on sizes).
+   * Runs `compute` over the stored tiles: a dry pass learns which tiles it needs (they depend on
+   * sizes only), those not cached are read in one query, then it runs for real. Full tiles never
+   * change, so their tile trees are cached across calls.
    */
   private async withTiles<T>(compute: (hash: RangeHasher) => T): Promise<T> {
     const needed = new Set<string>();
-    const zero = new Uint8Array(TILE_WIDTH * HASH_SIZE);
     compute(
-      tileRangeHasher((level, index) => {
-        needed.add(`${level}/${index}`);
-        return zero;
-      }),
+      tileRangeHasher(
+        (level, index) => {
+          needed.add(`${level}/${index}`);
+          return [];
+        },
+        { dryRun: true },
+      ),
     );
-    const loaded = new Map<string, Uint8Array>();
-    const want = [...needed].map((k) => k.split("/").map(Number) as [number, number]);
+    const trees = new Map<string, TileTree>();
+    const want: [number, number][] = [];
+    for (const k of needed) {
+      const cached = this.fullTiles.get(k);
+      if (cached) trees.set(k, cached);
+      else want.push(k.split("/").map(Number) as [number, number]);
+    }
     for (let i = 0; i < want.length; i += CHUNK) {
       const part = want.slice(i, i + CHUNK);
       const rows = await this.store.db
@@ -460,11 +473,21 @@ export class TransparencyLog {
         .selectAll()
         .where((eb) => eb.or(part.map(([l, t]) => eb.and([eb("level", "=", l), eb("idx", "=", t)]))))
         .execute();
-      for (const r of rows) loaded.set(`${r.level}/${r.idx}`, bytes(r.hashes));
+      for (const r of rows) {
+        const hashes = unpackHashes(bytes(r.hashes));
+        const tree = tileTree(hashes);
+        const k = `${r.level}/${r.idx}`;
+        trees.set(k, tree);
+        if (hashes.length === TILE_WIDTH) {
+          if (this.fullTiles.size >= FULL_TILE_CACHE)
+            this.fullTiles.delete(this.fullTiles.keys().next().value!);
+          this.fullTiles.set(k, tree);
+        }
+      }
     }
     return compute(
       tileRangeHasher((level, index) => {
-        const t = loaded.get(`${level}/${index}`);
+        const t = trees.get(`${level}/${index}`);
         if (!t) throw corrupted(`hash tile ${level}/${index} is missing`, { tile: `${level}/${index}` });
         return t;
       }),

@@ -9,6 +9,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BulwarkError } from "../core/index.js";
+import { sha256Node } from "./node-hash.js";
 
 /** A SHA-256 tree hash (always {@link HASH_SIZE} bytes). */
 export type Hash = Uint8Array;
@@ -49,9 +50,10 @@ export function leafHash(data: Uint8Array): Hash {
   return sha256(LEAF_PREFIX, data);
 }
 
-/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
+/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node (the hot path of every proof). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return sha256(NODE_PREFIX, left, right);
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return sha256(NODE_PREFIX, left, right);
+  return sha256Node(left, right);
 }
 
 /** The root of the empty tree: SHA-256 of the empty string. */
@@ -273,9 +275,11 @@ function matchRoot(calculated: Hash, expected: Hash): void {
 }
 
 function chainInner(seed: Hash, proof: readonly Hash[], index: bigint): Hash {
+  // Bit i of the index (from the least significant) says which side the sibling is on.
+  const bits = index.toString(2);
   let h = seed;
   proof.forEach((p, i) => {
-    h = ((index >> BigInt(i)) & 1n) === 0n ? nodeHash(h, p) : nodeHash(p, h);
+    h = bits[bits.length - 1 - i] === "1" ? nodeHash(p, h) : nodeHash(h, p);
   });
   return h;
 }

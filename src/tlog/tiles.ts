@@ -146,56 +146,59 @@ export function unpackHashes(bytes: Uint8Array): Hash[] {
   return out;
 }
 
-/** The root of 2^k consecutive hashes (a perfect subtree). */
-function perfectRoot(hashes: readonly Hash[]): Hash {
-  let level = hashes.slice();
-  while (level.length > 1) {
+/**
+ * The perfect subtrees inside one tile: `levels[r][j]` is the node of height 8·level + r whose
+ * descendants at the tile's height are the tile's hashes j·2^r … (j+1)·2^r − 1. A partial tile
+ * yields the complete nodes only.
+ */
+export type TileTree = readonly (readonly Hash[])[];
+
+export function tileTree(hashes: readonly Hash[]): TileTree {
+  const levels: Hash[][] = [hashes.slice()];
+  for (let r = 1; r < TILE_HEIGHT; r++) {
+    const below = levels[r - 1]!;
     const next: Hash[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
-    level = next;
+    for (let j = 0; j + 1 < below.length; j += 2) next.push(nodeHash(below[j]!, below[j + 1]!));
+    levels.push(next);
   }
-  return level[0]!;
+  return levels;
 }
 
-/** Reads hash tile `index` of `level` (at least as wide as asked); returns the packed hashes. */
-export type TileReader = (level: number, index: number) => Uint8Array;
+/** Reads hash tile `index` of `level` as its tile tree (at least as wide as the tree needs). */
+export type TileReader = (level: number, index: number) => TileTree;
+
+const ZERO_HASH = new Uint8Array(HASH_SIZE);
 
 /**
  * A {@link RangeHasher} over hash tiles: the node at height h and index k is read from the tile
- * of level ⌊h/8⌋ holding its descendants at height 8⌊h/8⌋ and hashed up within the tile. Tiles
- * are cached per hasher.
+ * tree of level ⌊h/8⌋. With `dryRun` nothing is read or hashed for stored nodes (zero hashes come
+ * back): a first pass that only learns which tiles a computation needs.
  */
-export function tileRangeHasher(read: TileReader): RangeHasher {
-  const cache = new Map<string, Hash[]>();
-  const tile = (level: number, index: number): Hash[] => {
-    const key = `${level}/${index}`;
-    let hashes = cache.get(key);
-    if (!hashes) cache.set(key, (hashes = unpackHashes(read(level, index))));
-    return hashes;
-  };
+export function tileRangeHasher(read: TileReader, options: { dryRun?: boolean } = {}): RangeHasher {
   const node = (height: number, index: number): Hash => {
     const level = Math.floor(height / TILE_HEIGHT);
     const within = height % TILE_HEIGHT;
-    const span = 2 ** within;
-    const first = index * span; // index of the first descendant at height 8·level
-    const t = tile(level, Math.floor(first / TILE_WIDTH));
-    const offset = first % TILE_WIDTH;
-    const slice = t.slice(offset, offset + span);
-    if (slice.length !== span)
+    const first = index * 2 ** within; // index of the first descendant at height 8·level
+    const tile = Math.floor(first / TILE_WIDTH);
+    const tree = read(level, tile);
+    if (options.dryRun) return ZERO_HASH;
+    const h = tree[within]?.[(first % TILE_WIDTH) / 2 ** within];
+    if (!h)
       throw new BulwarkError(
         "VERIFICATION_FAILED",
-        `hash tile ${level}/${Math.floor(first / TILE_WIDTH)} is shorter than the tree needs`,
+        `hash tile ${level}/${tile} is shorter than the tree needs`,
         {
           details: { reason: "tile-missing" },
         },
       );
-    return perfectRoot(slice);
+    return h;
   };
   const hash: RangeHasher = (start, end) => {
     const n = end - start;
     if (n === 0) return emptyRoot();
     // A perfect, aligned range is one stored node; otherwise split as RFC 6962 does.
-    if (Number.isInteger(Math.log2(n)) && start % n === 0) return node(Math.log2(n), start / n);
+    const height = Math.log2(n);
+    if (Number.isInteger(height) && start % n === 0) return node(height, start / n);
     let k = 1;
     while (k * 2 < n) k *= 2;
     return nodeHash(hash(start, start + k), hash(start + k, end));

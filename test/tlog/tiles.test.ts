@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
   extendRange,
   leafHash,
   makeEntry,
+  nodeHash,
   parseTilePath,
   rangeRoot,
   rootOf,
@@ -129,5 +131,28 @@ describe("typed entries", () => {
     expect(() =>
       encodeEntry(makeEntry("decision", { decision: "allow", environment: "x".repeat(70_000) })),
     ).toThrow(/limit is 65535/);
+  });
+});
+
+describe("interior node hashing", () => {
+  it("equals node:crypto's SHA-256 of 0x01 ‖ left ‖ right for random hashes", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (l, r) => {
+          const want = createHash("sha256").update(Uint8Array.of(1)).update(l).update(r).digest("hex");
+          expect(Buffer.from(nodeHash(l, r)).toString("hex")).toBe(want);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // Inputs that are not 32-byte hashes still hash as the RFC says (generic path).
+    const odd = nodeHash(Uint8Array.of(1, 2), Uint8Array.of(3));
+    expect(Buffer.from(odd).toString("hex")).toBe(
+      createHash("sha256")
+        .update(Uint8Array.of(1, 1, 2, 3))
+        .digest("hex"),
+    );
   });
 });

@@ -120,7 +120,10 @@ function loadVerifier(rt: Runtime, given: string | undefined): NoteVerifierKey {
   if (existsSync(path)) return parseVerifierKey(readFileSync(path, "utf8"));
   const fromEnv = rt.io.env[LOG_KEY_VAR];
   if (fromEnv) return parseVerifierKey(parseSignerKey(fromEnv).verifierKey);
-  throw new BulwarkError("USAGE", `the log's verifier key is needed: pass --vkey (looked for ${path})`);
+  throw new BulwarkError(
+    "USAGE",
+    `the log's verifier key is needed: pass --vkey, or create a log here with \`bulwark log init\` (looked for ${path})`,
+  );
 }
 
 function intArg(value: string, what: string): number {
@@ -164,7 +167,7 @@ export async function logInit(rt: Runtime, opts: LogInitOptions): Promise<ExitCo
   let created = false;
   if (rt.io.env[LOG_KEY_VAR] || existsSync(keyPath)) {
     signer = loadSigner(rt);
-    if (opts.origin && opts.origin !== "bulwark.local/log" && opts.origin !== signer.name)
+    if (opts.origin !== undefined && opts.origin !== signer.name)
       throw new BulwarkError(
         "USAGE",
         `the existing log key is named ${signer.name}; it cannot sign for origin ${opts.origin}`,
@@ -531,6 +534,13 @@ export async function logVerify(
         });
       const note = against ?? (await issuedCheckpoint(log, undefined)).note;
       const size = Number(verifyCheckpoint(note, [vkey]).size);
+      const head = await log.head();
+      if (size > head.size)
+        throw new BulwarkError(
+          "VERIFICATION_FAILED",
+          `the checkpoint has size ${size} but the log has only ${head.size} entries: it comes from another view of the log (split view)`,
+          { details: { reason: "split-view" } },
+        );
       if (index >= size)
         throw new BulwarkError(
           "VERIFICATION_FAILED",

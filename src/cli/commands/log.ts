@@ -42,7 +42,10 @@ export function registerLogCommands(program: Command, action: CommandAction): vo
   log
     .command("init")
     .description("Create the log and its Ed25519 checkpoint-signing key (the key's name is the log's origin)")
-    .option("--origin <name>", "the log's origin line, e.g. example.com/bulwark-log", "bulwark.local/log")
+    .option(
+      "--origin <name>",
+      "the log's origin line, e.g. example.com/bulwark-log (default: bulwark.local/log)",
+    )
     .addHelpText(
       "after",
       examples(["bulwark log init --origin ci.example.com/log", "bulwark log init --format json"]),
