@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { TextEncoder } from "node:util";
 import { join } from "node:path";
 import { ROOT, stats } from "./lib.mjs";
 

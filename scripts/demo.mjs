@@ -2,7 +2,8 @@
 // `npm run demo`: Bulwark's main job on the bundled example project, fully offline.
 // Each step runs the real CLI and checks the outcome it must have; the demo fails if one differs.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +28,33 @@ const attestation = join(work, "shop-web.sbom.sigstore.json");
 const signedPolicies = join(work, "shop-policies.signed.json");
 const policyBundle = join(work, "shop-policies.bundle.json");
 const vex = join(work, "shop-worker.vex.json");
+const proofs = join(work, "proofs");
+const checkpoint = join(work, "checkpoint-1.txt");
+
+// The audit trail: the production gate's decisions as typed log entries.
+const lockfileDigest = createHash("sha256")
+  .update(readFileSync(fileURLToPath(new URL("../examples/shop/app/package-lock.json", import.meta.url))))
+  .digest("hex");
+const decision = (name, verdict, violations) => {
+  const file = join(work, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "bulwark.dev/log/v1",
+      kind: "decision",
+      time: "2026-11-22T10:00:00Z",
+      spec: {
+        decision: verdict,
+        environment: "production",
+        subject: { name: "shop-web", digest: { sha256: lockfileDigest } },
+        violations,
+      },
+    }),
+  );
+  return file;
+};
+const denied = decision("decision-draft-denied", "deny", ["KUBE-001"]);
+const allowed = decision("decision-fixed-allowed", "allow", []);
 
 const evalArgs = (input) => [
   "policy",
@@ -223,6 +251,50 @@ const steps = [
     ],
     expect: 0,
   },
+  {
+    title: "Create the transparency log (Ed25519 checkpoint key; the key's name is the log's origin)",
+    args: ["log", "init", "--origin", "demo.bulwark.example/log"],
+    expect: 0,
+  },
+  {
+    title: "Log the SBOM attestation and the draft's deny decision; each append is acknowledged once durable",
+    args: ["log", "append", attestation, denied, "--proof-dir", proofs],
+    expect: 0,
+  },
+  {
+    title: "Save today's signed checkpoint",
+    args: ["log", "checkpoint", "-o", checkpoint],
+    expect: 0,
+  },
+  {
+    title: "Verify the attestation's inclusion offline: the C2SP tlog-proof and the log's public key only",
+    args: () => [
+      "log",
+      "verify",
+      attestation,
+      "--proof",
+      join(proofs, "shop-web.sbom.sigstore.json.tlog-proof"),
+      "--vkey",
+      join(home, "log", "log.vkey"),
+    ],
+    expect: 0,
+  },
+  {
+    title: "Log the fixed manifests' allow decision, then prove the log still extends the saved checkpoint",
+    args: ["log", "append", allowed],
+    expect: 0,
+  },
+  { title: "…consistency with the saved checkpoint", args: ["log", "consistency", checkpoint], expect: 0 },
+  {
+    title: "Search the log: everything recorded about the storefront's lockfile digest",
+    args: ["log", "search", "--subject", `sha256:${lockfileDigest}`],
+    expect: 0,
+  },
+  {
+    title: "Re-derive the whole log from its entries (tiles, checkpoints, signatures)",
+    args: ["log", "verify", "--full"],
+    expect: 0,
+  },
 ];
 
 let failed = 0;
@@ -249,6 +321,6 @@ for (const [i, step] of steps.entries()) {
 console.log(
   failed
     ? `\nDemo FAILED: ${failed} step(s) did not give the expected result.`
-    : "\nDemo complete: the gates denied the draft manifests and the vulnerable worker, allowed the fix, and the signed SBOM and policy set verified.",
+    : "\nDemo complete: the gates denied the draft manifests and the vulnerable worker, allowed the fix, the signed SBOM and policy set verified, and every decision is in the verified transparency log.",
 );
 process.exit(failed ? 1 : 0);

@@ -877,7 +877,7 @@ describe("log verify --full", () => {
     await h.append([e.override, bundleFile]);
     const ok = await h.run(["log", "verify", "--full"]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toBe("Log verified: 4 entries, 1 tiles, 3 checkpoints re-derived and matching\n");
+    expect(ok.stdout).toBe("Log verified: 4 entries, 1 tile, 3 checkpoints re-derived and matching\n");
     const okJson = await h.json<Record<string, unknown>>(["log", "verify", "--full"]);
     expect(okJson).toMatchObject({ ok: true, size: 4, entries: 4, problems: [] });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, it } from "vitest";
+import { afterAll, describe } from "vitest";
 import { openStore, type Store, type OpenStoreOptions } from "../../src/store/index.js";
 import { isCI } from "./shared.js";
 

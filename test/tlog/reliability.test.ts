@@ -89,67 +89,59 @@ async function checkAcks(log: TransparencyLog, acks: readonly Ack[]): Promise<vo
 }
 
 describeStores("transparency log reliability", (h) => {
-  it(
-    "kill -9 during a stream of appends loses no acknowledged entry and forks nothing",
-    async () => {
-      const location = await h.fresh();
-      const store = await openStore(location);
-      try {
-        await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
-        const killed = await runAppender(location, { prefix: "crash", count: 100_000, killAfter: 700 });
-        expect(killed.signal).toBe("SIGKILL");
-        expect(killed.acks.length).toBeGreaterThanOrEqual(700);
+  it("kill -9 during a stream of appends loses no acknowledged entry and forks nothing", async () => {
+    const location = await h.fresh();
+    const store = await openStore(location);
+    try {
+      await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
+      const killed = await runAppender(location, { prefix: "crash", count: 100_000, killAfter: 700 });
+      expect(killed.signal).toBe("SIGKILL");
+      expect(killed.acks.length).toBeGreaterThanOrEqual(700);
 
-        const log = await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
-        await checkAcks(log, killed.acks);
-        // No entry twice: as many distinct leaves as the tree's size.
-        const head = await log.head();
-        const entries = await log.entries(0, head.size);
-        expect(new Set(entries.map((e) => Buffer.from(e.leafHash).toString("hex"))).size).toBe(head.size);
-        expect((await log.verifyFull()).problems).toEqual([]);
+      const log = await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
+      await checkAcks(log, killed.acks);
+      // No entry twice: as many distinct leaves as the tree's size.
+      const head = await log.head();
+      const entries = await log.entries(0, head.size);
+      expect(new Set(entries.map((e) => Buffer.from(e.leafHash).toString("hex"))).size).toBe(head.size);
+      expect((await log.verifyFull()).problems).toEqual([]);
 
-        // After the restart the stream continues; re-sending what was in flight de-duplicates.
-        const resumed = await runAppender(location, { prefix: "crash", count: killed.acks.length + 50 });
-        expect(resumed.code, resumed.stderr).toBe(0);
-        for (const a of killed.acks) expect(resumed.acks.find((r) => r.leaf === a.leaf)?.index).toBe(a.index);
-        await checkAcks(log, [...killed.acks, ...resumed.acks]);
-        expect((await log.verifyFull()).problems).toEqual([]);
-      } finally {
-        await store.close();
-      }
-    },
-    120_000,
-  );
+      // After the restart the stream continues; re-sending what was in flight de-duplicates.
+      const resumed = await runAppender(location, { prefix: "crash", count: killed.acks.length + 50 });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      for (const a of killed.acks) expect(resumed.acks.find((r) => r.leaf === a.leaf)?.index).toBe(a.index);
+      await checkAcks(log, [...killed.acks, ...resumed.acks]);
+      expect((await log.verifyFull()).problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
-  it(
-    "several processes appending at once build one tree",
-    async () => {
-      const location = await h.fresh();
-      const store = await openStore(location);
-      try {
-        await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
-        const runs = await Promise.all(
-          ["p1", "p2", "p3"].map((prefix, i) =>
-            runAppender(location, { prefix, count: 600, shared: true, maxBatch: 16 + i * 20 }),
-          ),
-        );
-        for (const r of runs) expect(r.code, r.stderr).toBe(0);
-        const log = await TransparencyLog.open({ store, verifierKey: vkey });
-        const all = runs.flatMap((r) => r.acks);
-        await checkAcks(log, all);
-        // The shared entries got one index each, whoever appended them.
-        const byLeaf = new Map<string, Set<number>>();
-        for (const a of all) byLeaf.set(a.leaf, (byLeaf.get(a.leaf) ?? new Set()).add(a.index));
-        for (const indexes of byLeaf.values()) expect(indexes.size).toBe(1);
-        const head = await log.head();
-        expect(head.size).toBe(byLeaf.size);
-        expect(head.size).toBe(3 * 400 + 200);
-        expect(await log.indexOf(leafHash(new TextEncoder().encode("shared 0")))).toBeDefined();
-        expect((await log.verifyFull()).problems).toEqual([]);
-      } finally {
-        await store.close();
-      }
-    },
-    120_000,
-  );
+  it("several processes appending at once build one tree", async () => {
+    const location = await h.fresh();
+    const store = await openStore(location);
+    try {
+      await TransparencyLog.open({ store, signer: parseSignerKey(key.skey) });
+      const runs = await Promise.all(
+        ["p1", "p2", "p3"].map((prefix, i) =>
+          runAppender(location, { prefix, count: 600, shared: true, maxBatch: 16 + i * 20 }),
+        ),
+      );
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      const log = await TransparencyLog.open({ store, verifierKey: vkey });
+      const all = runs.flatMap((r) => r.acks);
+      await checkAcks(log, all);
+      // The shared entries got one index each, whoever appended them.
+      const byLeaf = new Map<string, Set<number>>();
+      for (const a of all) byLeaf.set(a.leaf, (byLeaf.get(a.leaf) ?? new Set()).add(a.index));
+      for (const indexes of byLeaf.values()) expect(indexes.size).toBe(1);
+      const head = await log.head();
+      expect(head.size).toBe(byLeaf.size);
+      expect(head.size).toBe(3 * 400 + 200);
+      expect(await log.indexOf(leafHash(new TextEncoder().encode("shared 0")))).toBeDefined();
+      expect((await log.verifyFull()).problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });

@@ -77,6 +77,10 @@ function logDir(rt: Runtime): string {
   return join(bulwarkHome(rt.io.env, rt.io.cwd), "log");
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+}
+
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString("hex");
 }
@@ -588,7 +592,7 @@ async function verifyFull(rt: Runtime, format: "table" | "json", opts: LogVerify
   if (format === "json") json(rt, { ok: report.problems.length === 0, ...report });
   else if (report.problems.length === 0)
     rt.emit(
-      `Log verified: ${report.entries} entries, ${report.tiles} tiles, ${report.checkpoints} checkpoints re-derived and matching\n`,
+      `Log verified: ${plural(report.entries, "entry", "entries")}, ${plural(report.tiles, "tile")}, ${plural(report.checkpoints, "checkpoint")} re-derived and matching\n`,
     );
   else
     rt.emit(

@@ -74,7 +74,11 @@ export class VulnDatabase {
   /** Opens the database in directory `dir` (created unless `readonly`). */
   static async open(dir: string, options: { readonly?: boolean } = {}): Promise<VulnDatabase> {
     const file = join(resolve(dir), VULN_DB_FILE);
-    const store = await openStore({ file, synchronous: "normal", ...(options.readonly ? { readonly: true } : {}) });
+    const store = await openStore({
+      file,
+      synchronous: "normal",
+      ...(options.readonly ? { readonly: true } : {}),
+    });
     return new VulnDatabase(store, file);
   }
 
