@@ -2,13 +2,13 @@
 // bundles and DSSE envelopes made by the real `attest`), search, get, prove, offline and online
 // verification, witness cosignatures, consistency (split views), tile export and --full
 // verification of a store corrupted underneath.
-import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalize } from "../../src/core/index.js";
+import { openSqlite } from "../../src/store/sqlite.js";
 import {
   cosignCheckpoint,
   decodeEntryBundle,
@@ -858,13 +858,15 @@ describe("log export --tiles", () => {
 describe("log verify --full", () => {
   /** Flips one byte of a BLOB column in the SQLite store, out from under the CLI. */
   function corrupt(h: Home, table: string, column: string, where: string, at = 0) {
-    const db = new Database(join(h.home, "bulwark.db"));
+    const { database: db } = openSqlite(join(h.home, "bulwark.db"));
     try {
-      const row = db.prepare(`SELECT ${column} AS v FROM ${table} WHERE ${where}`).get() as { v: Buffer };
-      const v = Buffer.from(row.v);
+      const [row] = db.prepare(`SELECT ${column} AS v FROM ${table} WHERE ${where}`).all([]) as {
+        v: Uint8Array;
+      }[];
+      const v = Buffer.from(row!.v);
       v[at] = v[at]! ^ 0x01;
-      const changed = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where}`).run(v).changes;
-      expect(changed).toBe(1);
+      const changed = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where}`).run([v]).changes;
+      expect(Number(changed)).toBe(1);
     } finally {
       db.close();
     }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import Database from "better-sqlite3";
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { expect, it } from "vitest";
 import { BulwarkError } from "../../src/core/index.js";
 import { type DecisionInput, EvidenceIndex, openStore, type Store } from "../../src/store/index.js";
+import { openSqlite } from "../../src/store/sqlite.js";
 import { migrations } from "../../src/store/migrations.js";
 import { describeStores } from "../support/stores.js";
 
@@ -61,7 +61,7 @@ describeStores("evidence index", (h) => {
     const old = new Kysely<unknown>({
       dialect:
         "file" in location
-          ? new SqliteDialect({ database: new Database(location.file) })
+          ? new SqliteDialect({ database: openSqlite(location.file).database })
           : new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) }),
     });
     const all = migrations(h.dialect);
