@@ -25,6 +25,7 @@ import type { Runtime } from "../runtime.js";
 
 export interface SignOptions {
   key: string;
+  log?: boolean;
 }
 
 export interface AttestOptions {
@@ -32,6 +33,23 @@ export interface AttestOptions {
   type: string;
   predicate: string;
   key: string;
+  log?: boolean;
+}
+
+/**
+ * `--log`: the bundle exactly as written goes to the transparency log (so a later `log append`
+ * of the same file de-duplicates), with its tlog-proof beside `-o FILE` as `FILE.tlog-proof`.
+ */
+async function logBundle(rt: Runtime, text: string): Promise<void> {
+  const { recordInLog } = await import("./log-actions.js");
+  const output = rt.output ? resolve(rt.io.cwd, rt.output) : undefined;
+  await recordInLog(rt, [
+    {
+      file: output ?? "<stdout>",
+      bytes: new TextEncoder().encode(text),
+      ...(output ? { proofFile: `${output}.tlog-proof` } : {}),
+    },
+  ]);
 }
 
 const SHORT_TYPES: Readonly<Record<string, string>> = {
@@ -95,7 +113,9 @@ export async function attest(rt: Runtime, opts: AttestOptions): Promise<ExitCode
     payloadType: IN_TOTO_PAYLOAD_TYPE,
     payload: Buffer.from(encodeStatement(statement)),
   });
-  rt.emit(`${JSON.stringify(bundle, null, 2)}\n`);
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  rt.emit(text);
+  if (opts.log) await logBundle(rt, text);
   rt.note(
     `attested ${predicateType} about ${statement.subject.map((s) => `${s.name}@sha256:${s.digest.sha256}`).join(", ")} with key ${signer.publicKey.keyid}`,
   );
@@ -161,7 +181,9 @@ export async function sign(rt: Runtime, file: string, opts: SignOptions): Promis
   const artifact = readArg(rt, file, "the artifact");
   const signer = FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR]);
   const bundle = await signKeyBundle(signer, { kind: "message-signature", artifact });
-  rt.emit(`${JSON.stringify(bundle, null, 2)}\n`);
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  rt.emit(text);
+  if (opts.log) await logBundle(rt, text);
   rt.note(`signed ${file} (sha256:${sha256Hex(artifact)}) with key ${signer.publicKey.keyid}`);
   return EXIT.ok;
 }

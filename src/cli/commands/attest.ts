@@ -17,6 +17,7 @@ export function registerAttestCommands(program: Command, action: CommandAction):
       "-k, --key <file>",
       "PKCS#8 private key (ECDSA P-256; password from BULWARK_KEY_PASSWORD)",
     )
+    .option("--log", "also append the bundle to the transparency log (proof written beside -o FILE)")
     .addHelpText(
       "after",
       examples([
@@ -40,11 +41,13 @@ export function registerAttestCommands(program: Command, action: CommandAction):
     )
     .requiredOption("--predicate <file>", "the predicate JSON (validated for the known types)")
     .requiredOption("-k, --key <file>", "PKCS#8 private key (password from BULWARK_KEY_PASSWORD)")
+    .option("--log", "also append the bundle to the transparency log (proof written beside -o FILE)")
     .addHelpText(
       "after",
       examples([
         "bulwark sbom . -o sbom.cdx.json && bulwark attest --subject app.tar --type cyclonedx --predicate sbom.cdx.json --key key.pem -o sbom.sigstore.json",
         "bulwark attest --subject ghcr.io/acme/app@sha256:4f…e1 --type slsa-provenance --predicate provenance.json --key key.pem",
+        "bulwark attest … -o provenance.sigstore.json --log     # + provenance.sigstore.json.tlog-proof",
       ]),
     )
     .action(action(async (rt, opts: AttestOptions) => (await actions()).attest(rt, opts)));

@@ -96,6 +96,13 @@ export async function keysGenerate(rt: Runtime, opts: KeysGenerateOptions): Prom
       ].join("\n"),
     );
   }
+  await logKeyEvent(rt, {
+    event: "created",
+    keyid: pair.publicKey.keyid,
+    algorithm,
+    publicKey: pair.publicKey.pem,
+    ...(expires ? { expires: expires.toISOString() } : {}),
+  });
   rt.note(
     pair.encrypted
       ? `Keep ${KEY_PASSWORD_VAR}: the private key cannot be used without it.`
@@ -194,5 +201,18 @@ export async function keysRevoke(rt: Runtime, keyid: string, opts: KeysRevokeOpt
   else rt.emit(`revoked ${entry.keyid} since ${entry.since}: ${printable(entry.reason)}\n`);
   if (earlier && revokedSince(earlier) < revokedSince(entry))
     rt.note(`${id} was already revoked since ${earlier.since}; the earlier time stays in force`);
+  await logKeyEvent(rt, { event: "revoked", keyid: id, reason, since: entry.since });
   return EXIT.ok;
+}
+
+/**
+ * Key events go to the transparency log whenever this home has one (ARCHITECTURE §2, invariant 4).
+ * The key store's own files are written first; a log that cannot be written fails the command.
+ */
+async function logKeyEvent(rt: Runtime, spec: Record<string, unknown>): Promise<void> {
+  const { logConfigured, recordInLog } = await import("./log-actions.js");
+  if (!logConfigured(rt)) return;
+  const { encodeEntry, makeEntry } = await import("../../tlog/index.js");
+  const bytes = encodeEntry(makeEntry("key-event", spec, rt.clock.now()));
+  await recordInLog(rt, [{ file: `key-event:${String(spec.event)}`, bytes }]);
 }

@@ -224,6 +224,83 @@ export async function logInit(rt: Runtime, opts: LogInitOptions): Promise<ExitCo
 // ------------------------------------------------------------------------------------------------
 // bulwark log append
 
+export interface AppendedFile {
+  file: string;
+  kind: string;
+  index: number;
+  leafHash: string;
+  duplicate: boolean;
+  size: number;
+  proofFile?: string;
+}
+
+/**
+ * Appends prepared entries in one batch: their documents to the blob store, the entries to the
+ * log (acknowledged once durable), attestations and decisions to the evidence index, and a
+ * tlog-proof for each entry that names a `proofFile`.
+ */
+export async function appendPrepared(
+  rt: Runtime,
+  signer: NoteSigner,
+  prepared: readonly ({ file: string; proofFile?: string } & DocumentEntry)[],
+): Promise<AppendedFile[]> {
+  return withStore(rt, true, async (store) => {
+    const log = await TransparencyLog.open({ store, signer });
+    const blobs = blobStoreFor(rt, store);
+    for (const p of prepared) if (p.document) await blobs.put(p.document);
+    const appended = await log.appendAll(prepared.map((p) => p.bytes));
+    await indexEntries(store, prepared, appended, rt.clock.now());
+    const out: AppendedFile[] = [];
+    for (const [i, a] of appended.entries()) {
+      const p = prepared[i]!;
+      if (p.proofFile) {
+        const { proof } = await log.inclusionProof(a.index, a.size);
+        const checkpoint = (await log.checkpointAt(a.size)) ?? a.checkpoint;
+        mkdirSync(dirname(p.proofFile), { recursive: true });
+        writeFileSync(p.proofFile, formatTlogProof({ index: a.index, proof, checkpoint }));
+      }
+      out.push({
+        file: p.file,
+        kind: p.entry.kind,
+        index: a.index,
+        leafHash: hex(a.leafHash),
+        duplicate: a.duplicate,
+        size: a.size,
+        ...(p.proofFile ? { proofFile: p.proofFile } : {}),
+      });
+    }
+    return out;
+  });
+}
+
+/** True when this home has a log to record into (a key in BULWARK_LOG_KEY or log/log.key). */
+export function logConfigured(rt: Runtime): boolean {
+  return Boolean(rt.io.env[LOG_KEY_VAR]) || existsSync(join(logDir(rt), "log.key"));
+}
+
+/**
+ * Records what another command produced: `documents` (bundles, typed entries) are appended and,
+ * where asked, proved. Used by `attest --log`, `sign --log`, `policy eval --log` and the key
+ * commands (key events are logged whenever a log is set up).
+ */
+export async function recordInLog(
+  rt: Runtime,
+  documents: readonly { file: string; bytes: Uint8Array; proofFile?: string }[],
+): Promise<AppendedFile[]> {
+  const signer = loadSigner(rt);
+  const prepared = documents.map((d) => ({
+    file: d.file,
+    ...(d.proofFile ? { proofFile: d.proofFile } : {}),
+    ...entryForDocument(d.bytes, d.file),
+  }));
+  const results = await appendPrepared(rt, signer, prepared);
+  for (const r of results)
+    rt.note(
+      `${r.duplicate ? "already in" : "recorded in"} the transparency log: ${r.kind} entry ${r.index}${r.proofFile ? ` (proof: ${r.proofFile})` : ""}`,
+    );
+  return results;
+}
+
 export async function logAppend(rt: Runtime, files: string[], opts: LogAppendOptions): Promise<ExitCode> {
   const format = formatOf(rt, FORMATS, "log append", "table");
   if (files.filter((f) => f === "-").length > 1)
@@ -233,38 +310,21 @@ export async function logAppend(rt: Runtime, files: string[], opts: LogAppendOpt
   const prepared: ({ file: string } & DocumentEntry)[] = [];
   for (const file of files)
     prepared.push({ file, ...entryForDocument(await readInput(rt, file), file === "-" ? "<stdin>" : file) });
-  const results = await withStore(rt, true, async (store) => {
-    const log = await TransparencyLog.open({ store, signer });
-    const blobs = blobStoreFor(rt, store);
-    for (const p of prepared) if (p.document) await blobs.put(p.document);
-    const appended = await log.appendAll(prepared.map((p) => p.bytes));
-    await indexEntries(store, prepared, appended, rt.clock.now());
-    const out = [];
-    for (const [i, a] of appended.entries()) {
-      const p = prepared[i]!;
-      let proofFile: string | undefined;
-      if (opts.proofDir) {
-        const { proof } = await log.inclusionProof(a.index, a.size);
-        const checkpoint = (await log.checkpointAt(a.size)) ?? a.checkpoint;
-        proofFile = join(
-          resolve(rt.io.cwd, opts.proofDir),
-          `${p.file === "-" ? `entry-${a.index}` : basename(p.file)}.tlog-proof`,
-        );
-        mkdirSync(dirname(proofFile), { recursive: true });
-        writeFileSync(proofFile, formatTlogProof({ index: a.index, proof, checkpoint }));
-      }
-      out.push({
-        file: p.file,
-        kind: p.entry.kind,
-        index: a.index,
-        leafHash: hex(a.leafHash),
-        duplicate: a.duplicate,
-        size: a.size,
-        proofFile,
-      });
-    }
-    return out;
-  });
+  const results = await appendPrepared(
+    rt,
+    signer,
+    prepared.map((p) => ({
+      ...p,
+      ...(opts.proofDir
+        ? {
+            proofFile: join(
+              resolve(rt.io.cwd, opts.proofDir),
+              `${p.file === "-" ? "stdin" : basename(p.file)}.tlog-proof`,
+            ),
+          }
+        : {}),
+    })),
+  );
   if (format === "json") json(rt, results);
   else
     rt.emit(
@@ -309,6 +369,29 @@ async function indexEntries(
         logIndex,
         createdAt: now,
       });
+    } else if (p.entry.kind === "key-event") {
+      const at = p.entry.time ?? now.toISOString();
+      if (
+        spec.event === "created" &&
+        typeof spec.publicKey === "string" &&
+        typeof spec.algorithm === "string"
+      )
+        await index.recordKey({
+          keyid: spec.keyid as string,
+          algorithm: spec.algorithm,
+          publicKeyPem: spec.publicKey,
+          createdAt: at,
+          ...(typeof spec.expires === "string" ? { expiresAt: spec.expires } : {}),
+          source: "generated",
+        });
+      else if (spec.event === "revoked")
+        await index.recordRevocation({
+          keyid: spec.keyid as string,
+          revokedAt: at,
+          ...(typeof spec.since === "string" ? { since: spec.since } : {}),
+          reason: typeof spec.reason === "string" ? spec.reason : "",
+          logIndex,
+        });
     } else if (p.entry.kind === "decision") {
       const subject = spec.subject as { name?: string; digest: { sha256: string } } | undefined;
       await index.recordDecision({

@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { BulwarkError, EXIT, type ExitCode, formatLocation } from "../../core/index.js";
 import {
   buildPolicyBundle,
+  type EvaluationReport,
   type InputDocument,
   lintPolicies,
   loadPolicySet,
@@ -24,6 +25,7 @@ export interface EvalOptions {
   params?: string[];
   operation: string;
   subject?: string;
+  log?: boolean;
 }
 
 function policyPaths(rt: Runtime, given: string[] | undefined): string[] {
@@ -102,7 +104,39 @@ export async function policyEval(rt: Runtime, opts: EvalOptions): Promise<ExitCo
       ...(rt.quiet ? { quiet: true } : {}),
     }),
   );
+  if (opts.log) await logDecision(rt, report, inputs, opts.subject);
   return exitFor(report.decision);
+}
+
+/**
+ * `--log`: the decision as a typed `decision` entry of the transparency log — outcome,
+ * environment, the policy set's and the inputs' digests, the violated policy ids, and the subject
+ * when `--subject` names it by digest (name@sha256:hex).
+ */
+async function logDecision(
+  rt: Runtime,
+  report: EvaluationReport,
+  inputs: readonly InputDocument[],
+  subject: string | undefined,
+): Promise<void> {
+  const { canonicalDigest } = await import("../../core/index.js");
+  const { encodeEntry, makeEntry } = await import("../../tlog/index.js");
+  const { recordInLog } = await import("./log-actions.js");
+  const named = subject ? /^(.+)@sha256:([0-9a-f]{64})$/.exec(subject) : null;
+  const violations = [...new Set(report.results.flatMap((r) => r.violations.map((v) => v.policyId)))].sort();
+  const entry = makeEntry(
+    "decision",
+    {
+      decision: report.decision,
+      ...(report.environment ? { environment: report.environment } : {}),
+      ...(named ? { subject: { name: named[1], digest: { sha256: named[2] } } } : {}),
+      policyBundleDigest: report.policySetDigest,
+      inputDigest: canonicalDigest(inputs.map((i) => i.value)),
+      violations,
+    },
+    new Date(report.time),
+  );
+  await recordInLog(rt, [{ file: "policy-decision", bytes: encodeEntry(entry) }]);
 }
 
 /** The policy set inside a signed policy bundle, after verifying the signature and every file. */

@@ -54,7 +54,11 @@ export function registerPolicyCommands(program: Command, action: CommandAction):
         .choices(["CREATE", "UPDATE", "DELETE", "CONNECT"])
         .default("CREATE"),
     )
-    .option("--subject <name>", "name of the subject the decision is about (default: the resource)")
+    .option(
+      "--subject <name>",
+      "name of the subject the decision is about (default: the resource); name@sha256:<hex> names it by digest",
+    )
+    .option("--log", "append the decision to the transparency log (see `bulwark log init`)")
     .addHelpText(
       "after",
       examples(

@@ -1,0 +1,162 @@
+// Other commands record into the transparency log: key events whenever a log is set up, and
+// bundles and policy decisions with --log.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { EvidenceIndex, openStore } from "../../src/store/index.js";
+import { cli, ROOT } from "../support/cli.js";
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function home() {
+  const dir = mkdtempSync(join(tmpdir(), "bulwark-log-record-"));
+  roots.push(dir);
+  const env = { BULWARK_HOME: join(dir, "home") };
+  return { dir, env, run: (args: string[]) => cli(args, { cwd: dir, env }) };
+}
+
+async function newKey(h: ReturnType<typeof home>) {
+  const r = await h.run(["keys", "generate", "--unencrypted", "--format", "json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { keyid: string; privateKey: string };
+}
+
+describe("recording into the log from other commands", () => {
+  it("key generation and revocation are logged once a log exists, and indexed with their log index", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "keys.example/log"])).code).toBe(0);
+    const key = await newKey(h);
+    const revoked = await h.run(["keys", "revoke", key.keyid, "--reason", "rotated"]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stderr).toContain("recorded in the transparency log: key-event entry 1");
+    const created = JSON.parse((await h.run(["log", "get", "0", "--format", "json"])).stdout);
+    expect(created.entry).toMatchObject({
+      kind: "key-event",
+      spec: { event: "created", keyid: key.keyid, algorithm: "ecdsa-p256" },
+    });
+    expect(created.entry.spec.publicKey).toContain("BEGIN PUBLIC KEY");
+    const rev = JSON.parse((await h.run(["log", "get", "1", "--format", "json"])).stdout);
+    expect(rev.entry).toMatchObject({
+      kind: "key-event",
+      spec: { event: "revoked", keyid: key.keyid, reason: "rotated" },
+    });
+
+    const store = await openStore({ file: join(h.env.BULWARK_HOME, "bulwark.db"), readonly: true });
+    try {
+      const keys = await new EvidenceIndex(store).listKeys();
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatchObject({
+        keyid: key.keyid,
+        algorithm: "ecdsa-p256",
+        revocation: { reason: "rotated", logIndex: 1 },
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("without a log, key commands log nothing and create no database", async () => {
+    const h = home();
+    const key = await newKey(h);
+    expect((await h.run(["keys", "revoke", key.keyid, "--reason", "x"])).code).toBe(0);
+    expect(existsSync(join(h.env.BULWARK_HOME, "bulwark.db"))).toBe(false);
+  });
+
+  it("attest --log and sign --log append the bundle as written and write a proof beside it", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "att.example/log"])).code).toBe(0);
+    const key = await newKey(h);
+    writeFileSync(join(h.dir, "app.txt"), "the artifact\n");
+    writeFileSync(
+      join(h.dir, "prov.json"),
+      JSON.stringify({
+        buildDefinition: { buildType: "https://example.com/build/v1", externalParameters: {} },
+        runDetails: { builder: { id: "https://example.com/builder" } },
+      }),
+    );
+    const bundle = join(h.dir, "app.prov.json");
+    const a = await h.run([
+      "attest",
+      "--subject",
+      "app.txt",
+      "--type",
+      "slsa-provenance",
+      "--predicate",
+      "prov.json",
+      "--key",
+      key.privateKey,
+      "-o",
+      bundle,
+      "--log",
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(
+      /recorded in the transparency log: attestation entry 1 \(proof: .*app\.prov\.json\.tlog-proof\)/,
+    );
+    const v = await h.run(["log", "verify", bundle, "--proof", `${bundle}.tlog-proof`]);
+    expect(v.code, v.stderr).toBe(0);
+    // The same file appended again is the same entry.
+    const again = await h.run(["log", "append", bundle, "--format", "json"]);
+    expect(JSON.parse(again.stdout)[0]).toMatchObject({ index: 1, duplicate: true });
+
+    const sig = join(h.dir, "app.sig.json");
+    const s = await h.run(["sign", "app.txt", "--key", key.privateKey, "-o", sig, "--log"]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse((await h.run(["log", "get", "2", "--format", "json"])).stdout).entry).toMatchObject({
+      kind: "signature",
+    });
+    expect(readFileSync(`${sig}.tlog-proof`, "utf8")).toMatch(/^c2sp\.org\/tlog-proof@v1\nindex 2\n/);
+  });
+
+  it("--log without a log is a usage error, after the bundle was written", async () => {
+    const h = home();
+    const key = await newKey(h);
+    writeFileSync(join(h.dir, "app.txt"), "x");
+    const s = await h.run(["sign", "app.txt", "--key", key.privateKey, "-o", "app.sig.json", "--log"]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain("bulwark log init");
+  });
+
+  it("policy eval --log records the decision (deny still exits 1): outcome, environment, subject, digests, violated policies", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "gate.example/log"])).code).toBe(0);
+    const digest = "b".repeat(64);
+    const r = await h.run([
+      "policy",
+      "eval",
+      "--policy",
+      join(ROOT, "examples/shop/policies"),
+      "--input",
+      join(ROOT, "examples/shop/k8s"),
+      "--env",
+      "production",
+      "--subject",
+      `shop@sha256:${digest}`,
+      "--log",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("recorded in the transparency log: decision entry 0");
+    const report = JSON.parse(r.stdout);
+    const entry = JSON.parse((await h.run(["log", "get", "0", "--format", "json"])).stdout).entry;
+    expect(entry.kind).toBe("decision");
+    expect(entry.spec).toMatchObject({
+      decision: "deny",
+      environment: "production",
+      subject: { name: "shop", digest: { sha256: digest } },
+      policyBundleDigest: report.policySetDigest,
+    });
+    expect(entry.spec.inputDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(entry.spec.violations).toContain("KUBE-001");
+    expect(entry.time).toBe(report.time.replace(/\.\d{3}Z$/, "Z"));
+    const found = await h.run(["log", "search", "--subject", `sha256:${digest}`, "--format", "json"]);
+    expect(JSON.parse(found.stdout).decisions).toEqual([
+      expect.objectContaining({ decision: "deny", logIndex: 0 }),
+    ]);
+  });
+});
