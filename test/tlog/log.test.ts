@@ -276,3 +276,52 @@ describe("transparency log at scale [sqlite]", () => {
     expect(new BulwarkError("USAGE", "x").code).toBe("USAGE");
   });
 });
+
+describe("transparency log against a model [sqlite]", () => {
+  it("random appends (with repeats, random batch sizes and flushes) give the model's indexes, roots and proofs", async () => {
+    const fc = (await import("fast-check")).default;
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "bulwark-tlog-model-"));
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 30 }), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          fc.integer({ min: 1, max: 12 }),
+          async (rounds, maxBatch) => {
+            const store = await openStore({ file: join(dir, `m${run++}.db`), synchronous: "normal" });
+            try {
+              const log = await TransparencyLog.open({ store, signer, maxBatch });
+              const model: string[] = [];
+              for (const round of rounds) {
+                const results = await Promise.all(round.map((n) => log.append(enc(`m${n}`))));
+                round.forEach((n, i) => {
+                  const body = `m${n}`;
+                  if (!model.includes(body)) model.push(body);
+                  expect(results[i]!.index).toBe(model.indexOf(body));
+                });
+              }
+              const leaves = model.map((b) => leafHash(enc(b)));
+              const head = await log.head();
+              expect(head.size).toBe(model.length);
+              expect(Buffer.from(head.rootHash).equals(Buffer.from(rootOf(leaves)))).toBe(true);
+              const index = model.length - 1;
+              const { proof } = await log.inclusionProof(index);
+              verifyInclusion(leaves[index]!, index, model.length, proof, head.rootHash);
+            } finally {
+              await store.close();
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
