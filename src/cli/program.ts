@@ -12,6 +12,7 @@ import { registerAttestCommands } from "./commands/attest.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerLogCommands } from "./commands/log.js";
+import { registerRunCommands } from "./commands/run.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSbomCommand } from "./commands/sbom.js";
 import { registerVulnCommands } from "./commands/vuln.js";
@@ -110,6 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
   registerKeysCommands(program, action);
   registerAttestCommands(program, action);
   registerLogCommands(program, action);
+  registerRunCommands(program, action);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 

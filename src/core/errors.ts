@@ -96,6 +96,11 @@ export const ERROR_CODES = {
     summary:
       "A signature, envelope, bundle or attestation did not verify: bad signature, untrusted, revoked or expired key, identity or subject mismatch.",
   },
+  JOB_FAILED: {
+    exit: EXIT.denied,
+    http: 422,
+    summary: "A sandboxed job failed: its command exited non-zero, was killed, or hit a limit (time, processes, memory, CPU, file size, workspace).",
+  },
   NOT_FOUND: {
     exit: EXIT.invalidInput,
     http: 404,

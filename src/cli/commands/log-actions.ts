@@ -686,7 +686,7 @@ async function verifyFull(rt: Runtime, format: "table" | "json", opts: LogVerify
       "VERIFICATION_FAILED",
       `log verification found ${report.problems.length} problem(s)`,
       {
-        details: { reason: "storage-corrupted", reported: true },
+        details: { reason: "storage-corrupted" },
       },
     );
   return EXIT.ok;

@@ -1,0 +1,47 @@
+export {
+  BPF,
+  BPF_MAXINSNS,
+  compileBpf,
+  compileInstructions,
+  decodeProgram,
+  disassemble,
+  encodeProgram,
+  runBpf,
+  SECCOMP_DATA,
+  SECCOMP_RET,
+  type SeccompData,
+  type SockFilter,
+} from "./bpf.js";
+export {
+  OCI_ARCHITECTURES,
+  type OciSeccomp,
+  type OciSeccompAction,
+  type OciSeccompArg,
+  type OciSeccompOperator,
+  type OciSeccompSyscall,
+  toOciSeccomp,
+} from "./oci.js";
+export {
+  CLONE_NEWUSER,
+  DEFAULT_PROFILE,
+  ENOSYS,
+  EPERM,
+  extendProfile,
+  MAX_ARG_INDEX,
+  MAX_ERRNO,
+  parseProfile,
+  type ParseProfileOptions,
+  type ProfileExtension,
+  validateProfile,
+} from "./profile.js";
+export {
+  AUDIT_ARCH,
+  isKnownSyscall,
+  SECCOMP_ARCHES,
+  type SeccompArch,
+  syscallName,
+  syscallNames,
+  syscallNumber,
+  toSeccompArch,
+  X32_SYSCALL_BIT,
+} from "./syscalls.js";

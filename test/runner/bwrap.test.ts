@@ -1,0 +1,373 @@
+/**
+ * The bwrap backend against real bubblewrap: what the command sees (read-only /src, a writable
+ * copy at /workspace, a scrubbed environment, secrets as 0400 files, its own hostname and user),
+ * what comes out (exit status, products with their digests, the log), the limits, and that the
+ * host is left as it was (source tree, temp dirs, cgroups). Skipped only when bwrap is missing
+ * outside CI; in CI a missing bwrap fails every test here.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createBwrapBackend, type BwrapResult } from "../../src/runner/backends/index.js";
+import { OutputCapture, productMatcher, Redactor } from "../../src/runner/backends/common.js";
+import { treeDigest } from "../../src/runner/inputs.js";
+import { EgressProxy } from "../../src/runner/proxy.js";
+import { DEFAULT_PROFILE } from "../../src/runner/seccomp/index.js";
+import { DEFAULT_LIMITS, type Limits, type SandboxSpec } from "../../src/runner/types.js";
+import { isCI } from "../support/shared.js";
+
+const haveBwrap = spawnSync("bwrap", ["--version"]).status === 0;
+const CGROUP_PREFIX = `bulwark-test-${process.pid}-`;
+
+/** Cgroups this test file created that still exist (searched a few levels deep). */
+function leftoverCgroups(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries)
+      if (e.isDirectory()) {
+        if (e.name.startsWith(CGROUP_PREFIX)) found.push(join(dir, e.name));
+        else if (depth > 0) walk(join(dir, e.name), depth - 1);
+      }
+  };
+  for (const c of ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup"]) walk(c, 3);
+  return found;
+}
+const text = (r: BwrapResult) => Buffer.from(r.log).toString("utf8");
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
+  let root: string;
+  let source: string;
+  let hostTmp: string;
+  let before: string;
+  const backend = () => createBwrapBackend({ tmpDir: hostTmp, cgroupPrefix: CGROUP_PREFIX });
+
+  function spec(
+    command: string,
+    over: Omit<Partial<SandboxSpec>, "limits"> & { limits?: Partial<Limits> } = {},
+  ): SandboxSpec {
+    return {
+      command: ["sh", "-c", command],
+      source,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/workspace", LANG: "C.UTF-8" },
+      readOnlyMounts: [],
+      secrets: [],
+      products: [],
+      outDir: join(root, "out"),
+      network: { mode: "none" },
+      seccomp: DEFAULT_PROFILE,
+      ...over,
+      limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000, ...over.limits },
+    };
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "bulwark-bwrap-test-"));
+    source = join(root, "src");
+    hostTmp = join(root, "hosttmp");
+    mkdirSync(join(source, "lib"), { recursive: true });
+    mkdirSync(hostTmp);
+    writeFileSync(join(source, "a.txt"), "alpha\n");
+    writeFileSync(join(source, "lib", "b.txt"), "beta\n");
+    writeFileSync(join(source, ".hidden"), "dot\n");
+    before = (await treeDigest(source)).digest;
+  });
+
+  afterEach(async () => {
+    // The host is left as it was: same source tree, no run directory, no staging, no cgroup.
+    expect((await treeDigest(source)).digest).toBe(before);
+    expect(readdirSync(hostTmp)).toEqual([]);
+    if (existsSync(join(root, "out")))
+      expect(readdirSync(join(root, "out")).filter((n) => n.startsWith(".bulwark-staging-"))).toEqual([]);
+    expect(leftoverCgroups()).toEqual([]);
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("is available here (or says why not)", async () => {
+    expect(await backend().unavailable()).toBeUndefined();
+  });
+
+  it("sees /src read-only and works in a writable copy of it at /workspace", async () => {
+    const r = await backend().run(
+      spec(
+        [
+          "set -e",
+          'test "$(pwd)" = /workspace',
+          "cmp /src/a.txt a.txt && cmp /src/lib/b.txt lib/b.txt && cmp /src/.hidden .hidden",
+          "if (echo x > /src/new) 2>/tmp/err; then echo WROTE-SRC; exit 1; fi",
+          'grep -q "Read-only file system" /tmp/err',
+          "if rm /src/a.txt 2>/dev/null; then echo REMOVED-SRC; exit 1; fi",
+          "echo more >> a.txt && rm lib/b.txt && mkdir newdir",
+          "touch /tmp/t /dev/shm/s",
+          "if touch /etc/x /usr/x /x /dev/x 2>/dev/null; then echo WROTE-ROOT; exit 1; fi",
+          "echo FINE",
+        ].join("\n"),
+      ),
+    );
+    expect(text(r)).toContain("FINE");
+    expect(text(r)).not.toMatch(/WROTE-SRC|REMOVED-SRC|WROTE-ROOT/);
+    expect(r).toMatchObject({ exitCode: 0, signal: null, products: [] });
+    expect(r.limit).toBeUndefined();
+  });
+
+  it("collects the products matching the globs as regular files, with their sha256", async () => {
+    const outDir = join(root, "products");
+    const r = await backend().run(
+      spec(
+        [
+          "set -e",
+          "mkdir -p dist/sub dist/.cache",
+          "head -c 300000 /dev/urandom > dist/app.bin",
+          "printf 'x%.0s' $(seq 1 1000) > dist/sub/b.txt",
+          ": > dist/empty",
+          "echo hidden > dist/.cache/h",
+          "echo not-a-product > other.txt",
+          "ln -s /etc/passwd dist/link",
+          "ln -s /src dist/srclink",
+          "mkfifo dist/fifo",
+        ].join("\n"),
+        { products: ["dist/**", "missing/*.txt"], outDir },
+      ),
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.products.map((p) => p.path)).toEqual([
+      "dist/.cache/h",
+      "dist/app.bin",
+      "dist/empty",
+      "dist/sub/b.txt",
+    ]);
+    for (const p of r.products) {
+      const bytes = readFileSync(join(outDir, p.path));
+      expect(p.sha256).toBe(sha256(bytes));
+      expect(p.size).toBe(bytes.length);
+    }
+    expect(r.products.find((p) => p.path === "dist/app.bin")!.size).toBe(300000);
+    expect(r.products.find((p) => p.path === "dist/sub/b.txt")!.size).toBe(1000);
+    // Symlinks, FIFOs and non-matching files never come out; nothing is left staged.
+    expect(readdirSync(join(outDir, "dist")).sort()).toEqual([".cache", "app.bin", "empty", "sub"]);
+    expect(existsSync(join(outDir, "other.txt"))).toBe(false);
+  });
+
+  it("scrubs the environment: host variables are absent, the spec's are present", async () => {
+    const value = `host-only-${Math.random().toString(36).slice(2)}`;
+    process.env.BULWARK_TEST_SECRET = value;
+    try {
+      const r = await backend().run(
+        spec(
+          [
+            "env",
+            "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < $f 2>/dev/null; done",
+            'echo "FOO=$FOO"',
+          ].join("\n"),
+          { env: { PATH: "/usr/bin:/bin", FOO: "bar" } },
+        ),
+      );
+      expect(r.exitCode).toBe(0);
+      expect(text(r)).toContain("FOO=bar");
+      expect(text(r)).not.toContain(value);
+      expect(text(r)).not.toContain("BULWARK_TEST_SECRET");
+    } finally {
+      delete process.env.BULWARK_TEST_SECRET;
+    }
+  });
+
+  it("gives secrets as 0400 files in a read-only /run/secrets, never in env, argv or the log", async () => {
+    const secret = `s3cr3t-${Math.random().toString(36).slice(2)}`;
+    const chunks: Buffer[] = [];
+    const r = await backend().run(
+      spec(
+        [
+          "stat -c 'mode=%a owner=%U' /run/secrets/token",
+          "sha256sum /run/secrets/token",
+          'v=$(cat /run/secrets/token); for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do if tr "\\0" "\\n" < $f 2>/dev/null | grep -qF "$v"; then echo "LEAK:$f"; fi; done',
+          "if echo x > /run/secrets/token 2>/dev/null || touch /run/secrets/new 2>/dev/null; then echo WRITABLE; fi",
+          // Every descriptor past stdio is gone or /dev/null (a shield over one leaked to Bulwark).
+          "ls -l /proc/$$/fd",
+          "echo printed: $(cat /run/secrets/token)",
+        ].join("\n"),
+        {
+          secrets: [{ name: "token", value: new TextEncoder().encode(secret) }],
+          onOutput: (_s, c) => chunks.push(Buffer.from(c)),
+        },
+      ),
+    );
+    const log = text(r);
+    expect(r.exitCode).toBe(0);
+    expect(log).toContain("mode=400 owner=bulwark");
+    expect(log).toContain(sha256(new TextEncoder().encode(secret)));
+    expect(log).not.toMatch(/LEAK:|WRITABLE/);
+    // The command printed it: the log and the live output carry the mask instead.
+    expect(log).toContain("printed: ***");
+    expect(log).not.toContain(secret);
+    expect(Buffer.concat(chunks).toString("utf8")).not.toContain(secret);
+    const fds = [...log.matchAll(/ (\d+) -> (.*)$/gm)].map(([, fd, target]) => ({ fd: Number(fd), target }));
+    expect(fds.filter((f) => f.fd <= 2)).toHaveLength(3);
+    for (const f of fds.filter((f) => f.fd > 2)) expect(f).toEqual({ fd: f.fd, target: "/dev/null" });
+  });
+
+  it("runs as an unprivileged user on its own hostname, with no capabilities and the seccomp filter", async () => {
+    const r = await backend().run(
+      spec("id -u; id -g; hostname; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"),
+    );
+    expect(text(r)).toMatch(/^1000\n1000\nbulwark-sandbox\n/);
+    expect(text(r)).toMatch(/CapEff:\s+0+\n/);
+    expect(text(r)).toMatch(/CapBnd:\s+0+\n/);
+    expect(text(r)).toMatch(/NoNewPrivs:\s+1\n/);
+    expect(text(r)).toMatch(/Seccomp:\s+2\n/);
+  });
+
+  it("propagates exit codes and signals", async () => {
+    const b = backend();
+    expect(await b.run(spec("exit 7"))).toMatchObject({ exitCode: 7, signal: null });
+    expect(await b.run(spec("true"))).toMatchObject({ exitCode: 0, signal: null });
+    const killed = await b.run(spec("kill -TERM $$"));
+    expect(killed).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+    expect(killed.limit).toBeUndefined();
+    const missing = await b.run(spec("", { command: ["no-such-command-here"] }));
+    expect(missing.exitCode).toBe(127);
+  });
+
+  it("kills the sandbox at the timeout and reports it", async () => {
+    const started = Date.now();
+    const r = await backend().run(spec("echo started; sleep 30", { limits: { timeoutMs: 1000 } }));
+    expect(r.limit?.kind).toBe("timeout");
+    expect(r).toMatchObject({ exitCode: null, signal: "SIGKILL", products: [] });
+    expect(text(r)).toContain("started");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("reports the CPU time limit", async () => {
+    const r = await backend().run(spec("while :; do :; done", { limits: { cpuSeconds: 1 } }));
+    expect(r.limit?.kind).toBe("cpu");
+    expect(r.signal).toBe("SIGXCPU");
+  });
+
+  it("reports the file size limit", async () => {
+    const r = await backend().run(
+      spec("head -c 3000000 /dev/zero > big", { limits: { fileSizeBytes: 2 ** 20 } }),
+    );
+    expect(r.limit?.kind).toBe("file-size");
+    expect(r.signal).toBe("SIGXFSZ");
+  });
+
+  it("reports the memory limit (memory cgroup)", async () => {
+    const r = await backend().run(
+      spec(`node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))'`, {
+        limits: { memoryBytes: 96 * 2 ** 20 },
+      }),
+    );
+    if (r.enforcement.memory === "rlimit") {
+      // Without a cgroup (not root) RLIMIT_AS makes allocation fail instead: the step still fails.
+      expect(r.exitCode).not.toBe(0);
+      return;
+    }
+    expect(r.limit?.kind).toBe("memory");
+  });
+
+  it("reports a source that does not fit in the workspace as the workspace limit", async () => {
+    const big = mkdtempSync(join(root, "bigsrc-"));
+    writeFileSync(join(big, "blob"), Buffer.alloc(3 * 2 ** 20, 7));
+    const r = await backend().run(spec("echo RAN", { source: big, limits: { workspaceBytes: 2 ** 20 } }));
+    expect(r.limit?.kind).toBe("workspace");
+    expect(text(r)).not.toContain("RAN");
+    rmSync(big, { recursive: true });
+  });
+
+  it("reaches allowlisted hosts through the egress proxy only", async () => {
+    const server: Server = createServer((req, res) => res.end(`hello ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const dir = mkdtempSync(join(root, "proxy-"));
+    const proxy = await EgressProxy.start({ socketPath: join(dir, "proxy.sock"), allow: [`127.0.0.1:${port}`] });
+    try {
+      const r = await backend().run(
+        spec(
+          [
+            `curl -sS --max-time 10 http://127.0.0.1:${port}/via-proxy; echo`,
+            `curl -sS --max-time 10 --noproxy '*' http://127.0.0.1:${port}/direct >/dev/null 2>&1 || echo DIRECT-FAILED`,
+            'echo "proxy=$HTTP_PROXY"',
+          ].join("\n"),
+          { network: { mode: "egress", allow: [`127.0.0.1:${port}`] }, proxySocket: join(dir, "proxy.sock") },
+        ),
+      );
+      expect(r).toMatchObject({ exitCode: 0, signal: null });
+      expect(r.limit).toBeUndefined();
+      expect(text(r)).toContain("hello /via-proxy");
+      expect(text(r)).toContain("DIRECT-FAILED");
+      expect(text(r)).toContain("proxy=http://127.0.0.1:3128");
+      expect(proxy.entries()).toEqual([expect.objectContaining({ allowed: true })]);
+    } finally {
+      await proxy.close();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses specs it cannot honour safely", async () => {
+    const b = backend();
+    await expect(b.run(spec("true", { secrets: [{ name: "../x", value: new Uint8Array(1) }] }))).rejects.toThrow(
+      /not a secret name/,
+    );
+    await expect(b.run(spec("true", { readOnlyMounts: [{ host: "/usr", sandbox: "/src/x" }] }))).rejects.toThrow(
+      /may not cover/,
+    );
+    await expect(b.run(spec("true", { products: ["../escape"] }))).rejects.toThrow(/relative to the workspace/);
+    await expect(b.run(spec("true", { network: { mode: "egress", allow: ["x"] } }))).rejects.toThrow(
+      /proxy's socket/,
+    );
+  });
+});
+
+describe("log capture and product matching", () => {
+  it("masks secrets split across chunks at every boundary", () => {
+    const secret = "correct-horse-battery";
+    const input = `a ${secret} b ${secret}${secret} c sec`;
+    for (let cut = 0; cut <= input.length; cut++) {
+      for (let cut2 = cut; cut2 <= input.length; cut2 += 3) {
+        const r = new Redactor([Buffer.from(secret)]);
+        const out = Buffer.concat([
+          r.push(Buffer.from(input.slice(0, cut))),
+          r.push(Buffer.from(input.slice(cut, cut2))),
+          r.push(Buffer.from(input.slice(cut2))),
+          r.flush(),
+        ]).toString();
+        expect(out).toBe("a *** b ****** c sec");
+      }
+    }
+  });
+
+  it("caps the log with one truncation marker", () => {
+    const seen: Buffer[] = [];
+    const c = new OutputCapture([], (_s, b) => seen.push(Buffer.from(b)), 10);
+    c.push("stdout", Buffer.from("0123456"));
+    c.push("stderr", Buffer.from("789abcdef"));
+    c.push("stdout", Buffer.from("more"));
+    const log = Buffer.from(c.log()).toString();
+    expect(log.startsWith("0123456789")).toBe(true);
+    expect(log).toContain("output truncated after 10 bytes");
+    expect(log).not.toContain("more");
+    expect(Buffer.concat(seen).toString()).toBe(log);
+  });
+
+  it("matches product globs only on safe relative paths, dotfiles included", () => {
+    const m = productMatcher(["dist/**", "*.tgz"]);
+    expect(m.test("dist/a/b.js")).toBe(true);
+    expect(m.test("dist/.x")).toBe(true);
+    expect(m.test("pkg.tgz")).toBe(true);
+    expect(m.test("src/pkg.tgz")).toBe(false);
+    expect(m.test("dist/../etc/passwd")).toBe(false);
+    expect(m.test("/dist/a")).toBe(false);
+    expect(m.test("dist//a")).toBe(false);
+  });
+});
