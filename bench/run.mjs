@@ -8,6 +8,7 @@ import * as attest from "./attest.mjs";
 import * as iac from "./iac.mjs";
 import * as vuln from "./vuln.mjs";
 import * as tlog from "./tlog.mjs";
+import * as runner from "./runner.mjs";
 
 const only = process.argv[2];
 const results = {
@@ -52,6 +53,12 @@ if (!only || only === "tlog") {
   const r = await tlog.run();
   tlog.print(r);
   results.tlog = r;
+}
+
+if (!only || only === "runner") {
+  const r = await runner.run();
+  runner.print(r);
+  results.runner = r;
 }
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

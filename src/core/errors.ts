@@ -99,7 +99,8 @@ export const ERROR_CODES = {
   JOB_FAILED: {
     exit: EXIT.denied,
     http: 422,
-    summary: "A sandboxed job failed: its command exited non-zero, was killed, or hit a limit (time, processes, memory, CPU, file size, workspace).",
+    summary:
+      "A sandboxed job failed: its command exited non-zero, was killed, or hit a limit (time, processes, memory, CPU, file size, workspace).",
   },
   NOT_FOUND: {
     exit: EXIT.invalidInput,

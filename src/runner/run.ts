@@ -69,7 +69,7 @@ export function sandboxEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {
     PATH: SANDBOX_PATH,
-    HOME: "/workspace",
+    HOME: "/tmp",
     LANG: "C.UTF-8",
     TMPDIR: "/tmp",
     CI: "true",

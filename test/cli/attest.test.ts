@@ -421,6 +421,20 @@ describe("SLSA Build levels (--slsa-level, --builder-id)", () => {
     expect(
       slsaLevelOf({ ...prov, predicateType: "https://slsa.dev/verification_summary/v1" }, true, ["b"]).level,
     ).toBe(0);
+    // A trusted builder that records an unisolated build (bulwark run --sandbox none) stays at L2.
+    const unisolated = {
+      ...prov,
+      predicate: {
+        ...prov.predicate,
+        buildDefinition: {
+          ...prov.predicate.buildDefinition,
+          internalParameters: { sandbox: { isolated: false } },
+        },
+      },
+    };
+    const capped = slsaLevelOf(unisolated, true, ["b"]);
+    expect(capped.level).toBe(2);
+    expect(capped.reasons.join(" ")).toContain("not isolated");
   });
 });
 

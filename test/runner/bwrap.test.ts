@@ -8,11 +8,25 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createBwrapBackend, type BwrapResult } from "../../src/runner/backends/index.js";
+import {
+  backendNamed,
+  createBwrapBackend,
+  createNoneBackend,
+  SANDBOX_BACKENDS,
+  type BwrapResult,
+} from "../../src/runner/backends/index.js";
 import { OutputCapture, productMatcher, Redactor } from "../../src/runner/backends/common.js";
 import { treeDigest } from "../../src/runner/inputs.js";
 import { EgressProxy } from "../../src/runner/proxy.js";
@@ -289,7 +303,10 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     const dir = mkdtempSync(join(root, "proxy-"));
-    const proxy = await EgressProxy.start({ socketPath: join(dir, "proxy.sock"), allow: [`127.0.0.1:${port}`] });
+    const proxy = await EgressProxy.start({
+      socketPath: join(dir, "proxy.sock"),
+      allow: [`127.0.0.1:${port}`],
+    });
     try {
       const r = await backend().run(
         spec(
@@ -316,13 +333,15 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
 
   it("refuses specs it cannot honour safely", async () => {
     const b = backend();
-    await expect(b.run(spec("true", { secrets: [{ name: "../x", value: new Uint8Array(1) }] }))).rejects.toThrow(
-      /not a secret name/,
+    await expect(
+      b.run(spec("true", { secrets: [{ name: "../x", value: new Uint8Array(1) }] })),
+    ).rejects.toThrow(/not a secret name/);
+    await expect(
+      b.run(spec("true", { readOnlyMounts: [{ host: "/usr", sandbox: "/src/x" }] })),
+    ).rejects.toThrow(/may not cover/);
+    await expect(b.run(spec("true", { products: ["../escape"] }))).rejects.toThrow(
+      /relative to the workspace/,
     );
-    await expect(b.run(spec("true", { readOnlyMounts: [{ host: "/usr", sandbox: "/src/x" }] }))).rejects.toThrow(
-      /may not cover/,
-    );
-    await expect(b.run(spec("true", { products: ["../escape"] }))).rejects.toThrow(/relative to the workspace/);
     await expect(b.run(spec("true", { network: { mode: "egress", allow: ["x"] } }))).rejects.toThrow(
       /proxy's socket/,
     );
@@ -369,5 +388,94 @@ describe("log capture and product matching", () => {
     expect(m.test("dist/../etc/passwd")).toBe(false);
     expect(m.test("/dist/a")).toBe(false);
     expect(m.test("dist//a")).toBe(false);
+  });
+});
+
+describe("none backend (no isolation, --insecure only)", () => {
+  let root: string;
+  let source: string;
+  let hostTmp: string;
+  const none = () => createNoneBackend({ tmpDir: hostTmp, cgroupPrefix: CGROUP_PREFIX });
+  const spec = (command: string, over: Partial<SandboxSpec> = {}): SandboxSpec => ({
+    command: ["sh", "-c", command],
+    source,
+    env: { PATH: "/usr/bin:/bin", MARK: "set" },
+    readOnlyMounts: [],
+    secrets: [],
+    products: ["out/**"],
+    outDir: join(root, "out"),
+    network: { mode: "none" },
+    seccomp: DEFAULT_PROFILE,
+    limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 },
+    ...over,
+  });
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "bulwark-none-test-"));
+    source = join(root, "src");
+    hostTmp = join(root, "hosttmp");
+    mkdirSync(source);
+    mkdirSync(hostTmp);
+    writeFileSync(join(source, "a.txt"), "alpha\n");
+  });
+  afterEach(() => {
+    expect(readdirSync(hostTmp)).toEqual([]);
+    expect(leftoverCgroups()).toEqual([]);
+    expect(readFileSync(join(source, "a.txt"), "utf8")).toBe("alpha\n");
+    expect(readdirSync(source)).toEqual(["a.txt"]);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("is registered as not isolated; every registry entry creates what it declares", () => {
+    expect(SANDBOX_BACKENDS[0]?.name).toBe("bwrap");
+    expect(new Set(SANDBOX_BACKENDS.map((b) => b.name)).size).toBe(SANDBOX_BACKENDS.length);
+    for (const entry of SANDBOX_BACKENDS) {
+      const b = entry.create();
+      expect({ name: b.name, isolated: b.isolated }).toEqual({ name: entry.name, isolated: entry.isolated });
+      expect(Number.isInteger(b.version) && b.version > 0).toBe(true);
+      expect(entry.create()).not.toBe(b);
+    }
+    expect(SANDBOX_BACKENDS.filter((b) => !b.isolated).map((b) => b.name)).toEqual(["none"]);
+    expect(backendNamed("none")).toMatchObject({ name: "none", isolated: false });
+    expect(backendNamed("bwrap")).toMatchObject({ name: "bwrap", isolated: true });
+    expect(backendNamed("chroot")).toBeUndefined();
+  });
+
+  it("runs in a copy of the source with the spec's environment and collects products", async () => {
+    const r = await none().run(
+      spec(
+        'echo changed > a.txt && mkdir -p out && printf hi > out/p.txt && ln -s /etc/passwd out/l && echo "MARK=$MARK HOME=${HOME-unset}"; exit 4',
+      ),
+    );
+    expect(r).toMatchObject({ exitCode: 4, signal: null });
+    expect(Buffer.from(r.log).toString()).toContain("MARK=set HOME=unset");
+    expect(r.products).toEqual([{ path: "out/p.txt", size: 2, sha256: sha256(Buffer.from("hi")) }]);
+    expect(readFileSync(join(root, "out", "out", "p.txt"), "utf8")).toBe("hi");
+  });
+
+  it("kills the whole process group at the timeout", async () => {
+    const marker = `1000.${process.pid}777`;
+    const r = await none().run(
+      spec(`sleep ${marker} & sleep ${marker}`, { limits: { ...DEFAULT_LIMITS, timeoutMs: 800 } }),
+    );
+    expect(r.limit?.kind).toBe("timeout");
+    expect(r.signal).toBe("SIGKILL");
+    const alive = readdirSync("/proc").filter((p) => {
+      try {
+        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "latin1").includes(marker);
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  });
+
+  it("refuses secrets and relocated mounts rather than faking them", async () => {
+    await expect(
+      none().run(spec("true", { secrets: [{ name: "t", value: new Uint8Array(4) }] })),
+    ).rejects.toThrow(/cannot provide \/run\/secrets/);
+    await expect(
+      none().run(spec("true", { readOnlyMounts: [{ host: "/usr", sandbox: "/opt/usr" }] })),
+    ).rejects.toThrow(/cannot mount/);
   });
 });

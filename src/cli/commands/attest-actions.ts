@@ -156,7 +156,11 @@ export function slsaLevelOf(
       reasons: [`not an SLSA Provenance v1 attestation (${statement.predicateType ?? "no predicate type"})`],
     };
   const p = statement.predicate as {
-    buildDefinition?: { buildType?: unknown; externalParameters?: unknown };
+    buildDefinition?: {
+      buildType?: unknown;
+      externalParameters?: unknown;
+      internalParameters?: { sandbox?: { isolated?: unknown } };
+    };
     runDetails?: { builder?: { id?: unknown } };
   };
   const builder = p?.runDetails?.builder?.id;
@@ -172,6 +176,11 @@ export function slsaLevelOf(
   if (!signed) return { level: 1, reasons: ["provenance is not signed (L2 needs a verified signature)"] };
   if (!trustedBuilders.includes(builder)) {
     reasons.push(`builder ${builder} is not among the trusted builders (--builder-id) needed for L3`);
+    return { level: 2, reasons };
+  }
+  // A builder's own record that it did not isolate this build (Bulwark's `--sandbox none`) rules out L3.
+  if (p.buildDefinition.internalParameters?.sandbox?.isolated === false) {
+    reasons.push("the provenance says the build was not isolated (sandbox none): L3 needs isolated builds");
     return { level: 2, reasons };
   }
   return { level: 3, reasons };

@@ -19,7 +19,14 @@
  *   environment (its PID-1 reaper's /proc/1/environ is visible inside).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, existsSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import {
+  accessSync,
+  existsSync,
+  constants as fsConstants,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+} from "node:fs";
 import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -103,8 +110,10 @@ function procHardeningArgs(runDir: string): string[] {
   const args: string[] = [];
   const present = (name: string) => existsSync(`/proc/${name}`);
   for (const name of PROC_READ_ONLY.filter(present)) args.push("--ro-bind", `/proc/${name}`, `/proc/${name}`);
-  for (const name of PROC_MASKED_FILES.filter(present)) args.push("--ro-bind", join(runDir, "empty"), `/proc/${name}`);
-  for (const name of PROC_MASKED_DIRS.filter(present)) args.push("--ro-bind", join(runDir, "emptydir"), `/proc/${name}`);
+  for (const name of PROC_MASKED_FILES.filter(present))
+    args.push("--ro-bind", join(runDir, "empty"), `/proc/${name}`);
+  for (const name of PROC_MASKED_DIRS.filter(present))
+    args.push("--ro-bind", join(runDir, "emptydir"), `/proc/${name}`);
   return args;
 }
 
@@ -188,7 +197,8 @@ const GENERATED_ETC: Readonly<Record<string, string>> = {
   group: ["root:x:0:", `bulwark:x:${SANDBOX_GID}:`, "nogroup:x:65534:", ""].join("\n"),
   hosts: `127.0.0.1\tlocalhost ${SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
   hostname: `${SANDBOX_HOSTNAME}\n`,
-  "nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nservices: files\nprotocols: files\n",
+  "nsswitch.conf":
+    "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nservices: files\nprotocols: files\n",
 };
 
 /** The namespace and privilege flags every bwrap sandbox gets. */
@@ -273,7 +283,10 @@ export class BwrapBackend implements SandboxBackend {
       await lstat(m.host).catch((e: unknown) => {
         throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
       });
-    if (spec.network.mode === "egress" && !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket())
+    if (
+      spec.network.mode === "egress" &&
+      !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket()
+    )
       throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
 
     const runDir = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), "bulwark-bwrap-"));
@@ -291,13 +304,24 @@ export class BwrapBackend implements SandboxBackend {
 
       const pidsMax = spec.limits.pids + PIDS_OVERHEAD + (egress ? FORWARDER_PIDS : 0);
       if (this.options.cgroupRoot !== false)
-        cgroups = await JobCgroups.create(`${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`, pidsMax, spec.limits.memoryBytes, this.options.cgroupRoot);
+        cgroups = await JobCgroups.create(
+          `${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
+          pidsMax,
+          spec.limits.memoryBytes,
+          this.options.cgroupRoot,
+        );
       const cg = cgroups?.enforcement;
       const isRoot = process.getuid?.() === 0;
       // RLIMIT_NPROC never binds uid 0 on the host, and bwrap as root maps the sandbox to it.
       const pids = cg && cg.pids !== "none" ? cg.pids : isRoot ? "none" : "rlimit";
       const memory = cg ? cg.memory : "rlimit";
-      const enforcement: LimitEnforcement = { pids, memory, cpu: "rlimit", fileSize: "rlimit", workspace: "tmpfs" };
+      const enforcement: LimitEnforcement = {
+        pids,
+        memory,
+        cpu: "rlimit",
+        fileSize: "rlimit",
+        workspace: "tmpfs",
+      };
       const rlimits: RlimitPlan = {
         cpuSeconds: spec.limits.cpuSeconds,
         fileSizeBytes: spec.limits.fileSizeBytes,
@@ -320,7 +344,10 @@ export class BwrapBackend implements SandboxBackend {
             }
           : {}),
       });
-      const env: Record<string, string> = { ...spec.env, ...(egress ? proxyEnvironment(FORWARDER_PORT) : {}) };
+      const env: Record<string, string> = {
+        ...spec.env,
+        ...(egress ? proxyEnvironment(FORWARDER_PORT) : {}),
+      };
       const nodeDir = nodeInstallDir();
       const args = [
         ...ISOLATION_ARGS,
@@ -329,7 +356,11 @@ export class BwrapBackend implements SandboxBackend {
         ...systemMountArgs(),
         ...(nodeDir ? ["--ro-bind", nodeDir, nodeDir] : []),
         ...ETC_FROM_HOST.flatMap((name) => ["--ro-bind-try", `/etc/${name}`, `/etc/${name}`]),
-        ...Object.keys(GENERATED_ETC).flatMap((name) => ["--ro-bind", join(runDir, "etc", name), `/etc/${name}`]),
+        ...Object.keys(GENERATED_ETC).flatMap((name) => [
+          "--ro-bind",
+          join(runDir, "etc", name),
+          `/etc/${name}`,
+        ]),
         ...spec.readOnlyMounts.flatMap((m) => ["--ro-bind", m.host, posix.normalize(m.sandbox)]),
         ...["--proc", "/proc", ...procHardeningArgs(runDir), "--dev", "/dev"],
         ...["--perms", "1777", "--size", String(spec.limits.tmpBytes), "--tmpfs", "/dev/shm"],
@@ -345,7 +376,13 @@ export class BwrapBackend implements SandboxBackend {
             ]
           : []),
         ...["--perms", "0755", "--tmpfs", "/run/secrets"],
-        ...spec.secrets.flatMap((s, i) => ["--perms", "0400", "--file", String(FD.secrets + i), `/run/secrets/${s.name}`]),
+        ...spec.secrets.flatMap((s, i) => [
+          "--perms",
+          "0400",
+          "--file",
+          String(FD.secrets + i),
+          `/run/secrets/${s.name}`,
+        ]),
         ...["--remount-ro", "/run/secrets", "--remount-ro", "/"],
         ...["--seccomp", String(FD.seccomp), "--info-fd", String(FD.info)],
         ...["--chdir", "/workspace"],
@@ -361,7 +398,17 @@ export class BwrapBackend implements SandboxBackend {
       );
       const control = new ControlChannel();
       const reader = new ProductStreamReader(sink);
-      const spawned = await this.spawnSandbox(bwrap, args, command, program, spec, cgroups, capture, control, reader);
+      const spawned = await this.spawnSandbox(
+        bwrap,
+        args,
+        command,
+        program,
+        spec,
+        cgroups,
+        capture,
+        control,
+        reader,
+      );
       const cgroupReport = await cgroups?.report();
       // Nothing of the sandbox may outlive it: sweep its PID namespace, empty and remove the cgroups.
       if (spawned.pidNamespace !== undefined) await killPidNamespace(spawned.pidNamespace);
@@ -377,9 +424,13 @@ export class BwrapBackend implements SandboxBackend {
       }
       const report = control.report();
       if (report.phase === undefined || spawned.code === null)
-        throw new BulwarkError("INTERNAL", `the bwrap sandbox did not start: ${capture.tail(200000) || "no output"}`, {
-          details: { exitCode: spawned.code, signal: spawned.signal },
-        });
+        throw new BulwarkError(
+          "INTERNAL",
+          `the bwrap sandbox did not start: ${capture.tail() || "no output"}`,
+          {
+            details: { exitCode: spawned.code, signal: spawned.signal },
+          },
+        );
       if (report.error === "copy") {
         const ws = report.fs.workspace;
         if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02))
@@ -396,7 +447,10 @@ export class BwrapBackend implements SandboxBackend {
         throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${capture.tail()}`);
       }
       if (report.error === "forwarder" || report.error === "rlimit")
-        throw new BulwarkError("INTERNAL", `the sandbox launcher failed (${report.error}): ${capture.tail()}`);
+        throw new BulwarkError(
+          "INTERNAL",
+          `the sandbox launcher failed (${report.error}): ${capture.tail()}`,
+        );
 
       const { exitCode, signal } = decodeStatus(spawned.code);
       const failed = spawned.code !== 0;
@@ -410,7 +464,10 @@ export class BwrapBackend implements SandboxBackend {
         ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
       });
       const complete =
-        report.phase === "end" && report.status === spawned.code && reader.ended && reader.error === undefined;
+        report.phase === "end" &&
+        report.status === spawned.code &&
+        reader.ended &&
+        reader.error === undefined;
       if (!complete) {
         if (!failed && !limit)
           throw new BulwarkError(
@@ -463,10 +520,7 @@ export class BwrapBackend implements SandboxBackend {
       : [bwrap, bwrapArgv];
     const firstFree = FD.secrets + spec.secrets.length;
     const shields = leakedFdShields(firstFree);
-    const stdio = [
-      ...Array.from({ length: firstFree }, () => "pipe" as const),
-      ...shields.stdio,
-    ];
+    const stdio = [...Array.from({ length: firstFree }, () => "pipe" as const), ...shields.stdio];
     const started = Date.now();
     return new Promise<Spawned>((resolve, reject) => {
       const child = spawn(file, argv, { detached: true, env: { PATH: HOST_PATH }, stdio });

@@ -3,13 +3,33 @@
  * scripts, the product stream the host receives, rlimits, per-job cgroups, log capture with secret
  * redaction, limit classification and process-tree cleanup.
  *
- * Trust model: everything that comes out of a sandbox (its log, the launcher's control lines, the
- * product stream) is produced by or reachable from the untrusted command, so the host parses it
- * strictly, caps it, and re-checks every product path against the globs before writing anything.
+ * Trust model: the log is the untrusted command's; the control lines and the product stream come
+ * from the launcher and the collector over socketpairs the command does not inherit and cannot
+ * reopen (a socket cannot be opened through /proc/<pid>/fd; ptrace and pidfd_getfd are denied by
+ * the seccomp profile). The host still treats both as hostile: it parses them strictly, caps
+ * them, and re-checks every product path against the globs before writing anything.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  constants as fsConstants,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from "node:fs";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  writeFile,
+} from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { isAbsolute, join, posix } from "node:path";
 import type { Readable } from "node:stream";
@@ -41,7 +61,8 @@ export function validateSpec(spec: SandboxSpec): void {
   if (spec.command.length === 0) throw invalid("the sandbox needs a command to run");
   if (!spec.command.every(noNul)) throw invalid("the command contains a NUL byte");
   if (!isAbsolute(spec.source)) throw invalid(`the source must be an absolute path: ${spec.source}`);
-  if (!isAbsolute(spec.outDir)) throw invalid(`the output directory must be an absolute path: ${spec.outDir}`);
+  if (!isAbsolute(spec.outDir))
+    throw invalid(`the output directory must be an absolute path: ${spec.outDir}`);
   for (const [k, v] of Object.entries(spec.env)) {
     if (!ENV_NAME.test(k)) throw invalid(`not an environment variable name: ${JSON.stringify(k)}`);
     if (!noNul(v)) throw invalid(`environment variable ${k} contains a NUL byte`);
@@ -54,7 +75,8 @@ export function validateSpec(spec: SandboxSpec): void {
     names.add(s.name);
   }
   for (const m of spec.readOnlyMounts) {
-    if (!isAbsolute(m.host) || !noNul(m.host)) throw invalid(`mount source must be an absolute path: ${m.host}`);
+    if (!isAbsolute(m.host) || !noNul(m.host))
+      throw invalid(`mount source must be an absolute path: ${m.host}`);
     if (!isAbsolute(m.sandbox) || !noNul(m.sandbox) || posix.normalize(m.sandbox) !== m.sandbox)
       throw invalid(`mount target must be a normalised absolute path: ${m.sandbox}`);
   }
@@ -112,25 +134,33 @@ interface OpenProduct {
 /**
  * Receives products into a staging directory inside `outDir` (same filesystem, so publishing is a
  * rename) and publishes them only when the run succeeded as a whole; `discard` leaves `outDir` as
- * it was. Digests are computed over exactly the bytes written.
+ * it was. Digests are computed over exactly the bytes written. Nothing is created before the
+ * first product arrives: `outDir` often lies inside the source, which the sandbox copies first.
  */
 export class ProductSink {
   private readonly done: Product[] = [];
   private readonly seen = new Set<string>();
   private current: OpenProduct | undefined;
+  private staging: string | undefined;
   private total = 0;
 
-  private constructor(
+  constructor(
     readonly outDir: string,
-    private readonly staging: string,
     private readonly matcher: ProductMatcher,
     private readonly maxBytes: number,
   ) {}
 
+  /** A sink for `outDir` (kept async for callers written against the eager version). */
   static async create(outDir: string, matcher: ProductMatcher, maxBytes: number): Promise<ProductSink> {
-    await mkdir(outDir, { recursive: true });
-    const staging = await mkdtemp(join(outDir, ".bulwark-staging-"));
-    return new ProductSink(outDir, staging, matcher, maxBytes);
+    return new ProductSink(outDir, matcher, maxBytes);
+  }
+
+  private async stagingDir(): Promise<string> {
+    if (this.staging === undefined) {
+      await mkdir(this.outDir, { recursive: true });
+      this.staging = await mkdtemp(join(this.outDir, ".bulwark-staging-"));
+    }
+    return this.staging;
   }
 
   get bytes(): number {
@@ -142,7 +172,7 @@ export class ProductSink {
     if (!this.matcher.test(path)) throw new Error(`not a product path: ${JSON.stringify(path)}`);
     if (this.seen.has(path)) throw new Error(`product ${path} sent twice`);
     this.seen.add(path);
-    const dest = join(this.staging, ...path.split("/"));
+    const dest = join(await this.stagingDir(), ...path.split("/"));
     await mkdir(join(dest, ".."), { recursive: true });
     const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
     const handle = await open(dest, flags, mode & 0o755);
@@ -171,6 +201,8 @@ export class ProductSink {
   /** Moves the products into `outDir` (never through a symlink there) and returns them sorted. */
   async commit(): Promise<Product[]> {
     if (this.current) throw new Error("a product is still open");
+    await mkdir(this.outDir, { recursive: true });
+    const staging = this.staging ?? "";
     const products = [...this.done].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const p of products) {
       const parts = p.path.split("/");
@@ -183,13 +215,19 @@ export class ProductSink {
         });
         if (!st) await mkdir(dir);
         else if (!st.isDirectory())
-          throw new BulwarkError("INPUT_INVALID", `cannot write product ${p.path}: ${dir} is not a directory`);
+          throw new BulwarkError(
+            "INPUT_INVALID",
+            `cannot write product ${p.path}: ${dir} is not a directory`,
+          );
       }
       const dest = join(this.outDir, ...parts);
       const st = await lstat(dest).catch(() => undefined);
       if (st && !st.isFile())
-        throw new BulwarkError("INPUT_INVALID", `cannot write product ${p.path}: ${dest} exists and is not a file`);
-      await rename(join(this.staging, ...parts), dest);
+        throw new BulwarkError(
+          "INPUT_INVALID",
+          `cannot write product ${p.path}: ${dest} exists and is not a file`,
+        );
+      await rename(join(staging, ...parts), dest);
     }
     await this.discard();
     return products;
@@ -200,7 +238,8 @@ export class ProductSink {
       await this.current.handle.close().catch(() => undefined);
       this.current = undefined;
     }
-    await rm(this.staging, { recursive: true, force: true });
+    if (this.staging !== undefined) await rm(this.staging, { recursive: true, force: true });
+    this.staging = undefined;
   }
 }
 
@@ -222,13 +261,17 @@ export class ProductStreamReader {
   constructor(private readonly sink: ProductSink) {}
 
   async consume(stream: Readable): Promise<void> {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (this.error !== undefined) continue;
-      try {
-        await this.push(chunk);
-      } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (this.error !== undefined) continue;
+        try {
+          await this.push(chunk);
+        } catch (e) {
+          this.error = e instanceof Error ? e.message : String(e);
+        }
       }
+    } catch (e) {
+      this.error ??= `the product stream failed: ${e instanceof Error ? e.message : String(e)}`;
     }
     if (this.error === undefined && (this.remaining > 0 || this.headerBytes > 0) && this.ended === false)
       this.error = "the product stream ended in the middle of a product";
@@ -286,7 +329,11 @@ export class ProductStreamReader {
 }
 
 /** Host-side collection (the `none` backend): regular files under `root` matching the globs. */
-export async function collectLocalProducts(root: string, matcher: ProductMatcher, sink: ProductSink): Promise<void> {
+export async function collectLocalProducts(
+  root: string,
+  matcher: ProductMatcher,
+  sink: ProductSink,
+): Promise<void> {
   const walk = async (dir: string, rel: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
@@ -296,7 +343,10 @@ export async function collectLocalProducts(root: string, matcher: ProductMatcher
       const abs = join(dir, e.name);
       if (e.isDirectory()) await walk(abs, r);
       else if (e.isFile() && matcher.test(r)) {
-        const handle = await open(abs, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+        const handle = await open(
+          abs,
+          fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK,
+        );
         try {
           const st = await handle.stat();
           if (!st.isFile()) continue;
@@ -413,7 +463,8 @@ export function rlimitCommands(plan: RlimitPlan): string {
     `ulimit -H -t ${plan.cpuSeconds + 1}`,
     `ulimit -f ${Math.floor(plan.fileSizeBytes / 512)}`,
   ];
-  if (plan.addressSpaceBytes !== undefined) cmds.push(`ulimit -v ${Math.floor(plan.addressSpaceBytes / 1024)}`);
+  if (plan.addressSpaceBytes !== undefined)
+    cmds.push(`ulimit -v ${Math.floor(plan.addressSpaceBytes / 1024)}`);
   if (plan.nproc !== undefined) cmds.push(`ulimit -u ${plan.nproc}`);
   return cmds.join(" && ");
 }
@@ -508,9 +559,10 @@ export interface LauncherReport {
 const CONTROL_KEEP_BYTES = 64 * 1024;
 
 /**
- * The launcher's control lines. The command could write here too (through /proc/<launcher>/fd),
- * so only the last occurrence of each line counts (the launcher's, written after every other
- * process is dead) and nothing read here can turn a failed step into a successful one.
+ * The launcher's control lines. Should a command ever reach this channel (a seccomp profile that
+ * allows pidfd_getfd, say), only the last occurrence of each line counts (the launcher's, written
+ * after every other process is dead), and nothing read here can turn a failed step into a
+ * successful one: the exit status is bwrap's and success also needs the complete product stream.
  */
 export class ControlChannel {
   private text = "";
@@ -683,7 +735,10 @@ export class OutputCapture {
   /** The tail of the log as text, for error messages (the log is already redacted). */
   tail(bytes = 2000): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - bytes)).toString("utf8").trim();
+    return all
+      .subarray(Math.max(0, all.length - bytes))
+      .toString("utf8")
+      .trim();
   }
 
   finish(): void {
@@ -781,7 +836,8 @@ export class JobCgroups {
     memoryBytes: number,
     root = "/sys/fs/cgroup",
   ): Promise<JobCgroups | undefined> {
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) throw invalid(`not a cgroup name: ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name))
+      throw invalid(`not a cgroup name: ${JSON.stringify(name)}`);
     if (process.platform !== "linux") return undefined;
     if (await isDir(join(root, "pids"))) return JobCgroups.createV1(root, name, pidsMax, memoryBytes);
     const controllers = await readCgroupFile(root, "cgroup.controllers");
@@ -810,7 +866,9 @@ export class JobCgroups {
         else {
           await writeCgroupFile(dir, "memory.limit_in_bytes", String(memoryBytes));
           // Without swap accounting this file is absent; the limit then covers RAM only.
-          await writeCgroupFile(dir, "memory.memsw.limit_in_bytes", String(memoryBytes)).catch(() => undefined);
+          await writeCgroupFile(dir, "memory.memsw.limit_in_bytes", String(memoryBytes)).catch(
+            () => undefined,
+          );
         }
         return dir;
       } catch {
@@ -872,7 +930,8 @@ export class JobCgroups {
     let oomKills = 0;
     if (this.pidsDir) pidsRefused = counter(await readCgroupFile(this.pidsDir, "pids.events"), "max");
     if (this.memoryDir) {
-      if (this.version === 2) oomKills = counter(await readCgroupFile(this.memoryDir, "memory.events"), "oom_kill");
+      if (this.version === 2)
+        oomKills = counter(await readCgroupFile(this.memoryDir, "memory.events"), "oom_kill");
       else {
         const oom = await readCgroupFile(this.memoryDir, "memory.oom_control");
         // Kernels before 4.13 have no oom_kill counter: a failed charge is the best evidence then.
@@ -993,7 +1052,10 @@ export function leakedFdShields(from: number): { stdio: (number | "ignore")[]; c
   if (leaked.length === 0) return { stdio: [], close: () => undefined };
   const max = Math.max(...leaked);
   if (max > 4096)
-    throw new BulwarkError("INTERNAL", `file descriptor ${max} is inherited without close-on-exec and cannot be shielded`);
+    throw new BulwarkError(
+      "INTERNAL",
+      `file descriptor ${max} is inherited without close-on-exec and cannot be shielded`,
+    );
   const devNull = openSync("/dev/null", "r");
   const stdio: (number | "ignore")[] = [];
   for (let fd = from; fd <= max; fd++) stdio.push(leaked.includes(fd) ? devNull : "ignore");

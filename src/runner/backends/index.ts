@@ -5,6 +5,7 @@
 import type { SandboxBackend } from "../types.js";
 import { createBwrapBackend } from "./bwrap.js";
 import { createNoneBackend } from "./none.js";
+import { createOciBackend } from "./oci.js";
 
 export interface SandboxBackendEntry {
   readonly name: SandboxBackend["name"];
@@ -16,6 +17,7 @@ export interface SandboxBackendEntry {
 /** Every backend Bulwark knows, the default (`bwrap` on Linux) first. */
 export const SANDBOX_BACKENDS: readonly SandboxBackendEntry[] = [
   { name: "bwrap", isolated: true, create: () => createBwrapBackend() },
+  { name: "oci", isolated: true, create: () => createOciBackend() },
   { name: "none", isolated: false, create: () => createNoneBackend() },
 ];
 

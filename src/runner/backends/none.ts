@@ -97,12 +97,23 @@ export class NoneBackend implements SandboxBackend {
       const workspace = join(runDir, "workspace");
       await cp(source, workspace, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
       if (this.options.cgroupRoot !== false)
-        cgroups = await JobCgroups.create(`${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`, spec.limits.pids + 1, spec.limits.memoryBytes, this.options.cgroupRoot);
+        cgroups = await JobCgroups.create(
+          `${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
+          spec.limits.pids + 1,
+          spec.limits.memoryBytes,
+          this.options.cgroupRoot,
+        );
       const cg = cgroups?.enforcement;
       const isRoot = process.getuid?.() === 0;
       const pids = cg && cg.pids !== "none" ? cg.pids : isRoot ? "none" : "rlimit";
       const memory = cg ? cg.memory : "rlimit";
-      const enforcement: LimitEnforcement = { pids, memory, cpu: "rlimit", fileSize: "rlimit", workspace: "none" };
+      const enforcement: LimitEnforcement = {
+        pids,
+        memory,
+        cpu: "rlimit",
+        fileSize: "rlimit",
+        workspace: "none",
+      };
       const rlimits = rlimitCommands({
         cpuSeconds: spec.limits.cpuSeconds,
         fileSizeBytes: spec.limits.fileSizeBytes,
