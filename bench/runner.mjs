@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { TextDecoder } from "node:util";
 import { join } from "node:path";
 import { ROOT, stats } from "./lib.mjs";
 

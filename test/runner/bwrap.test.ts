@@ -331,20 +331,73 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     }
   });
 
-  it("refuses specs it cannot honour safely", async () => {
+  it("writes products into an output directory inside the source only after the copy", async () => {
+    const own = mkdtempSync(join(root, "own-src-"));
+    writeFileSync(join(own, "in.txt"), "in\n");
+    const r = await backend().run(
+      spec("ls -A /workspace; mkdir -p out && cp in.txt out/copy.txt", {
+        source: own,
+        products: ["out/*"],
+        outDir: join(own, "out"),
+      }),
+    );
+    expect(text(r).trim()).toBe("in.txt");
+    expect(r.products.map((p) => p.path)).toEqual(["out/copy.txt"]);
+    expect(readdirSync(join(own, "out")).sort()).toEqual(["out"]);
+    rmSync(own, { recursive: true });
+  });
+
+  it("stops at once when aborted and leaves nothing behind", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("stop now")), 300);
+    const started = Date.now();
+    await expect(backend().run(spec("sleep 30", { signal: controller.signal }))).rejects.toThrow("stop now");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("caps the log and says so", async () => {
+    const r = await createBwrapBackend({
+      tmpDir: hostTmp,
+      cgroupPrefix: CGROUP_PREFIX,
+      logCapBytes: 1000,
+    }).run(spec("yes | head -c 100000"));
+    expect(r.exitCode).toBe(0);
+    expect(text(r)).toMatch(/^(y\n){500}\n\[bulwark: output truncated after 1000 bytes\]\n$/);
+  });
+
+  it("refuses specs it cannot honour safely, with the error's code", async () => {
     const b = backend();
-    await expect(
-      b.run(spec("true", { secrets: [{ name: "../x", value: new Uint8Array(1) }] })),
-    ).rejects.toThrow(/not a secret name/);
-    await expect(
-      b.run(spec("true", { readOnlyMounts: [{ host: "/usr", sandbox: "/src/x" }] })),
-    ).rejects.toThrow(/may not cover/);
-    await expect(b.run(spec("true", { products: ["../escape"] }))).rejects.toThrow(
-      /relative to the workspace/,
+    const refused = (over: Parameters<typeof spec>[1], code: string, message: RegExp) =>
+      expect(b.run(spec("true", over))).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(message),
+      });
+    await refused(
+      { secrets: [{ name: "../x", value: new Uint8Array(1) }] },
+      "CONFIG_INVALID",
+      /not a secret name/,
     );
-    await expect(b.run(spec("true", { network: { mode: "egress", allow: ["x"] } }))).rejects.toThrow(
-      /proxy's socket/,
+    await refused(
+      { readOnlyMounts: [{ host: "/usr", sandbox: "/src/x" }] },
+      "CONFIG_INVALID",
+      /may not cover/,
     );
+    await refused(
+      { readOnlyMounts: [{ host: "/no/such/dir", sandbox: "/opt/x" }] },
+      "FILE_NOT_FOUND",
+      /mount source/,
+    );
+    await refused({ products: ["../escape"] }, "CONFIG_INVALID", /relative to the workspace/);
+    await refused({ network: { mode: "egress", allow: ["x"] } }, "CONFIG_INVALID", /proxy's socket/);
+    await refused({ source: join(root, "missing") }, "FILE_NOT_FOUND", /cannot be read/);
+    await refused({ env: { "BAD-NAME": "x" } }, "CONFIG_INVALID", /not an environment variable name/);
+    await refused({ limits: { pids: 0 } }, "CONFIG_INVALID", /limit pids/);
+  });
+
+  it("says why it is unavailable, and refuses to run then", async () => {
+    const b = createBwrapBackend({ bwrap: join(root, "no-bwrap-here"), tmpDir: hostTmp });
+    expect(await b.unavailable()).toMatch(/^bwrap cannot run: .*ENOENT/);
+    await expect(b.run(spec("true"))).rejects.toMatchObject({ code: "USAGE" });
   });
 });
 

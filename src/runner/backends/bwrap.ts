@@ -17,6 +17,13 @@
  * - bwrap's own arguments (which carry the environment) go through `--args FD`, not argv, so
  *   other users on the host cannot read them in `ps`; bwrap itself starts with an empty
  *   environment (its PID-1 reaper's /proc/1/environ is visible inside).
+ * - Limits: a per-job pids and memory cgroup that bwrap joins before it starts (the spawn wrapper
+ *   writes `0` to `cgroup.procs`, then execs bwrap), else RLIMIT_NPROC/RLIMIT_AS; RLIMIT_CPU and
+ *   RLIMIT_FSIZE on the command; tmpfs sizes; the wall-clock timer SIGKILLs bwrap's process
+ *   group and the cgroup, `--die-with-parent` and the PID namespace take the rest. Afterwards the
+ *   namespace is swept and the cgroup must be empty before it is removed, or the run fails.
+ * - Which limit ended a step comes from the host's timer and the cgroup counters, the command's
+ *   signal (SIGXCPU, SIGXFSZ) and the workspace's free space (see `classifyLimit`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -37,6 +44,7 @@ import { proxyEnvironment } from "../proxy.js";
 import { compileBpf } from "../seccomp/index.js";
 import type { Mount, SandboxBackend, SandboxResult, SandboxSpec } from "../types.js";
 import {
+  type CgroupReport,
   classifyLimit,
   collectorScript,
   ControlChannel,
@@ -45,11 +53,14 @@ import {
   jobId,
   killPidNamespace,
   killQuietly,
+  type LauncherReport,
   launcherScript,
   leakedFdShields,
   type LimitEnforcement,
   LOG_CAP_BYTES,
   OutputCapture,
+  planLimits,
+  type ProductMatcher,
   ProductSink,
   ProductStreamReader,
   productMatcher,
@@ -227,6 +238,149 @@ interface Spawned {
   readonly pidNamespace?: number;
 }
 
+/** Checks what the spec names on the host; returns the source's real path. */
+async function checkHostPaths(spec: SandboxSpec): Promise<string> {
+  const source = await realpath(spec.source).catch((e: unknown) => {
+    throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
+  });
+  if (!(await lstat(source)).isDirectory())
+    throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
+  for (const m of spec.readOnlyMounts)
+    await lstat(m.host).catch((e: unknown) => {
+      throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
+    });
+  if (spec.network.mode === "egress" && !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket())
+    throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
+  return source;
+}
+
+/** The run directory's files: generated /etc entries, the collector, masks, the forwarder. */
+async function prepareRunDir(runDir: string, matcher: ProductMatcher, egress: boolean): Promise<void> {
+  await mkdir(join(runDir, "etc"));
+  for (const [name, text] of Object.entries(GENERATED_ETC))
+    await writeFile(join(runDir, "etc", name), text, { mode: 0o444 });
+  await writeFile(join(runDir, "collect.mjs"), collectorScript(matcher), { mode: 0o444 });
+  await writeFile(join(runDir, "empty"), "", { mode: 0o444 });
+  await mkdir(join(runDir, "emptydir"), { mode: 0o555 });
+  if (egress) writeForwarder(runDir);
+}
+
+/** bwrap's options (passed through `--args`), in mount order; the command follows separately. */
+function sandboxArgs(spec: SandboxSpec, runDir: string, source: string): string[] {
+  const egress = spec.network.mode === "egress";
+  const env: Record<string, string> = { ...spec.env, ...(egress ? proxyEnvironment(FORWARDER_PORT) : {}) };
+  const nodeDir = nodeInstallDir();
+  const l = spec.limits;
+  return [
+    ...ISOLATION_ARGS,
+    "--clearenv",
+    ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v]),
+    ...systemMountArgs(),
+    ...(nodeDir ? ["--ro-bind", nodeDir, nodeDir] : []),
+    ...ETC_FROM_HOST.flatMap((name) => ["--ro-bind-try", `/etc/${name}`, `/etc/${name}`]),
+    ...Object.keys(GENERATED_ETC).flatMap((name) => ["--ro-bind", join(runDir, "etc", name), `/etc/${name}`]),
+    ...spec.readOnlyMounts.flatMap((m) => ["--ro-bind", m.host, posix.normalize(m.sandbox)]),
+    ...["--proc", "/proc", ...procHardeningArgs(runDir), "--dev", "/dev"],
+    ...["--perms", "1777", "--size", String(l.tmpBytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"],
+    ...["--ro-bind", source, "/src"],
+    ...["--size", String(l.workspaceBytes), "--tmpfs", "/workspace"],
+    ...["--perms", "1777", "--size", String(l.tmpBytes), "--tmpfs", "/tmp"],
+    ...["--ro-bind", join(runDir, "collect.mjs"), "/run/bulwark/collect.mjs"],
+    ...(egress
+      ? [
+          ...["--ro-bind", join(runDir, "forwarder.mjs"), "/run/bulwark/forwarder.mjs"],
+          ...["--ro-bind", spec.proxySocket!, "/run/bulwark/proxy.sock"],
+        ]
+      : []),
+    ...["--perms", "0755", "--tmpfs", "/run/secrets"],
+    ...spec.secrets.flatMap((s, i) => [
+      "--perms",
+      "0400",
+      "--file",
+      String(FD.secrets + i),
+      `/run/secrets/${s.name}`,
+    ]),
+    ...["--remount-ro", "/run/secrets", "--remount-ro", "/"],
+    ...["--seccomp", String(FD.seccomp), "--info-fd", String(FD.info)],
+    ...["--chdir", "/workspace"],
+  ];
+}
+
+/** The launcher command line (bwrap takes the command only from its real argv, not --args). */
+function launcherCommand(spec: SandboxSpec, rlimits: RlimitPlan): string[] {
+  const script = launcherScript({
+    node: realpathSync(process.execPath),
+    collector: "/run/bulwark/collect.mjs",
+    rlimits,
+    ...(spec.network.mode === "egress"
+      ? {
+          egress: {
+            forwarder: "/run/bulwark/forwarder.mjs",
+            socket: "/run/bulwark/proxy.sock",
+            port: FORWARDER_PORT,
+          },
+        }
+      : {}),
+  });
+  return ["/bin/sh", "-c", script, "bulwark-launcher", ...spec.command];
+}
+
+/** How a finished sandbox went: the result, or an error when the sandbox itself failed. */
+async function interpret(
+  spec: SandboxSpec,
+  spawned: Spawned,
+  report: LauncherReport,
+  reader: ProductStreamReader,
+  sink: ProductSink,
+  cgroupReport: CgroupReport | undefined,
+  base: Pick<BwrapResult, "durationMs" | "log" | "enforcement">,
+  tail: () => string,
+): Promise<BwrapResult> {
+  if (spawned.timedOut) {
+    const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
+    return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
+  }
+  if (report.phase === undefined || spawned.code === null)
+    throw new BulwarkError("INTERNAL", `the bwrap sandbox did not start: ${tail() || "no output"}`, {
+      details: { exitCode: spawned.code, signal: spawned.signal },
+    });
+  if (report.error === "copy") {
+    const ws = report.fs.workspace;
+    if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02)) {
+      const message = `the source does not fit in the workspace (${spec.limits.workspaceBytes} bytes)`;
+      return { ...base, exitCode: null, signal: null, limit: { kind: "workspace", message }, products: [] };
+    }
+    throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${tail()}`);
+  }
+  if (report.error === "forwarder" || report.error === "rlimit")
+    throw new BulwarkError("INTERNAL", `the sandbox launcher failed (${report.error}): ${tail()}`);
+
+  const { exitCode, signal } = decodeStatus(spawned.code);
+  const failed = spawned.code !== 0;
+  const limit = classifyLimit({
+    limits: spec.limits,
+    timedOut: false,
+    ...(cgroupReport ? { cgroup: cgroupReport } : {}),
+    signal,
+    failed,
+    ...(report.childCpuSeconds !== undefined ? { childCpuSeconds: report.childCpuSeconds } : {}),
+    ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
+  });
+  const outcome = { ...base, exitCode, signal, ...(limit ? { limit } : {}) };
+  // Products count only when the launcher finished and the stream is whole; a step that
+  // succeeded without them is a sandbox failure, never a success with fewer products.
+  const complete =
+    report.phase === "end" && report.status === spawned.code && reader.ended && reader.error === undefined;
+  if (complete) return { ...outcome, products: await sink.commit() };
+  if (!failed && !limit)
+    throw new BulwarkError(
+      "INTERNAL",
+      `collecting the products failed: ${reader.error ?? report.error ?? "the launcher did not finish"}`,
+    );
+  await sink.discard();
+  return { ...outcome, products: [] };
+}
+
 export class BwrapBackend implements SandboxBackend {
   readonly name = "bwrap";
   readonly version = BWRAP_BACKEND_VERSION;
@@ -274,123 +428,22 @@ export class BwrapBackend implements SandboxBackend {
     const bwrap = this.bwrapPath()!;
     const program = compileBpf(spec.seccomp);
     const matcher = productMatcher(spec.products);
-    const source = await realpath(spec.source).catch((e: unknown) => {
-      throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
-    });
-    if (!(await lstat(source)).isDirectory())
-      throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
-    for (const m of spec.readOnlyMounts)
-      await lstat(m.host).catch((e: unknown) => {
-        throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
-      });
-    if (
-      spec.network.mode === "egress" &&
-      !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket()
-    )
-      throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
+    const source = await checkHostPaths(spec);
+    const egress = spec.network.mode === "egress";
 
     const runDir = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), "bulwark-bwrap-"));
     let cgroups: JobCgroups | undefined;
-    let sink: ProductSink | undefined;
+    const sink = new ProductSink(spec.outDir, matcher, spec.limits.workspaceBytes);
     try {
-      const egress = spec.network.mode === "egress";
-      await mkdir(join(runDir, "etc"));
-      for (const [name, text] of Object.entries(GENERATED_ETC))
-        await writeFile(join(runDir, "etc", name), text, { mode: 0o444 });
-      await writeFile(join(runDir, "collect.mjs"), collectorScript(matcher), { mode: 0o444 });
-      await writeFile(join(runDir, "empty"), "", { mode: 0o444 });
-      await mkdir(join(runDir, "emptydir"), { mode: 0o555 });
-      const forwarder = egress ? writeForwarder(runDir) : undefined;
-
-      const pidsMax = spec.limits.pids + PIDS_OVERHEAD + (egress ? FORWARDER_PIDS : 0);
+      await prepareRunDir(runDir, matcher, egress);
       if (this.options.cgroupRoot !== false)
         cgroups = await JobCgroups.create(
           `${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
-          pidsMax,
+          spec.limits.pids + PIDS_OVERHEAD + (egress ? FORWARDER_PIDS : 0),
           spec.limits.memoryBytes,
           this.options.cgroupRoot,
         );
-      const cg = cgroups?.enforcement;
-      const isRoot = process.getuid?.() === 0;
-      // RLIMIT_NPROC never binds uid 0 on the host, and bwrap as root maps the sandbox to it.
-      const pids = cg && cg.pids !== "none" ? cg.pids : isRoot ? "none" : "rlimit";
-      const memory = cg ? cg.memory : "rlimit";
-      const enforcement: LimitEnforcement = {
-        pids,
-        memory,
-        cpu: "rlimit",
-        fileSize: "rlimit",
-        workspace: "tmpfs",
-      };
-      const rlimits: RlimitPlan = {
-        cpuSeconds: spec.limits.cpuSeconds,
-        fileSizeBytes: spec.limits.fileSizeBytes,
-        ...(memory === "rlimit" ? { addressSpaceBytes: spec.limits.memoryBytes } : {}),
-        ...(pids === "rlimit" ? { nproc: spec.limits.pids } : {}),
-      };
-
-      const node = realpathSync(process.execPath);
-      const launcher = launcherScript({
-        node,
-        collector: "/run/bulwark/collect.mjs",
-        rlimits,
-        ...(egress
-          ? {
-              egress: {
-                forwarder: "/run/bulwark/forwarder.mjs",
-                socket: "/run/bulwark/proxy.sock",
-                port: FORWARDER_PORT,
-              },
-            }
-          : {}),
-      });
-      const env: Record<string, string> = {
-        ...spec.env,
-        ...(egress ? proxyEnvironment(FORWARDER_PORT) : {}),
-      };
-      const nodeDir = nodeInstallDir();
-      const args = [
-        ...ISOLATION_ARGS,
-        "--clearenv",
-        ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v]),
-        ...systemMountArgs(),
-        ...(nodeDir ? ["--ro-bind", nodeDir, nodeDir] : []),
-        ...ETC_FROM_HOST.flatMap((name) => ["--ro-bind-try", `/etc/${name}`, `/etc/${name}`]),
-        ...Object.keys(GENERATED_ETC).flatMap((name) => [
-          "--ro-bind",
-          join(runDir, "etc", name),
-          `/etc/${name}`,
-        ]),
-        ...spec.readOnlyMounts.flatMap((m) => ["--ro-bind", m.host, posix.normalize(m.sandbox)]),
-        ...["--proc", "/proc", ...procHardeningArgs(runDir), "--dev", "/dev"],
-        ...["--perms", "1777", "--size", String(spec.limits.tmpBytes), "--tmpfs", "/dev/shm"],
-        ...["--remount-ro", "/dev"],
-        ...["--ro-bind", source, "/src"],
-        ...["--size", String(spec.limits.workspaceBytes), "--tmpfs", "/workspace"],
-        ...["--perms", "1777", "--size", String(spec.limits.tmpBytes), "--tmpfs", "/tmp"],
-        ...["--ro-bind", join(runDir, "collect.mjs"), "/run/bulwark/collect.mjs"],
-        ...(egress
-          ? [
-              ...["--ro-bind", forwarder!, "/run/bulwark/forwarder.mjs"],
-              ...["--ro-bind", spec.proxySocket!, "/run/bulwark/proxy.sock"],
-            ]
-          : []),
-        ...["--perms", "0755", "--tmpfs", "/run/secrets"],
-        ...spec.secrets.flatMap((s, i) => [
-          "--perms",
-          "0400",
-          "--file",
-          String(FD.secrets + i),
-          `/run/secrets/${s.name}`,
-        ]),
-        ...["--remount-ro", "/run/secrets", "--remount-ro", "/"],
-        ...["--seccomp", String(FD.seccomp), "--info-fd", String(FD.info)],
-        ...["--chdir", "/workspace"],
-      ];
-      // bwrap takes the command only from its real argv (not from --args).
-      const command = ["/bin/sh", "-c", launcher, "bulwark-launcher", ...spec.command];
-
-      sink = await ProductSink.create(spec.outDir, matcher, spec.limits.workspaceBytes);
+      const { enforcement, rlimits } = planLimits(spec.limits, cgroups, "tmpfs");
       const capture = new OutputCapture(
         spec.secrets.map((s) => s.value),
         spec.onOutput,
@@ -400,14 +453,12 @@ export class BwrapBackend implements SandboxBackend {
       const reader = new ProductStreamReader(sink);
       const spawned = await this.spawnSandbox(
         bwrap,
-        args,
-        command,
+        sandboxArgs(spec, runDir, source),
+        launcherCommand(spec, rlimits),
         program,
         spec,
         cgroups,
-        capture,
-        control,
-        reader,
+        { capture, control, reader },
       );
       const cgroupReport = await cgroups?.report();
       // Nothing of the sandbox may outlive it: sweep its PID namespace, empty and remove the cgroups.
@@ -416,73 +467,12 @@ export class BwrapBackend implements SandboxBackend {
       cgroups = undefined;
       capture.finish();
       if (spawned.aborted) spec.signal?.throwIfAborted();
-
       const base = { durationMs: spawned.durationMs, log: capture.log(), enforcement };
-      if (spawned.timedOut) {
-        const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
-        return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
-      }
-      const report = control.report();
-      if (report.phase === undefined || spawned.code === null)
-        throw new BulwarkError(
-          "INTERNAL",
-          `the bwrap sandbox did not start: ${capture.tail() || "no output"}`,
-          {
-            details: { exitCode: spawned.code, signal: spawned.signal },
-          },
-        );
-      if (report.error === "copy") {
-        const ws = report.fs.workspace;
-        if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02))
-          return {
-            ...base,
-            exitCode: null,
-            signal: null,
-            limit: {
-              kind: "workspace",
-              message: `the source does not fit in the workspace (${spec.limits.workspaceBytes} bytes)`,
-            },
-            products: [],
-          };
-        throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${capture.tail()}`);
-      }
-      if (report.error === "forwarder" || report.error === "rlimit")
-        throw new BulwarkError(
-          "INTERNAL",
-          `the sandbox launcher failed (${report.error}): ${capture.tail()}`,
-        );
-
-      const { exitCode, signal } = decodeStatus(spawned.code);
-      const failed = spawned.code !== 0;
-      const limit = classifyLimit({
-        limits: spec.limits,
-        timedOut: false,
-        ...(cgroupReport ? { cgroup: cgroupReport } : {}),
-        signal,
-        failed,
-        ...(report.childCpuSeconds !== undefined ? { childCpuSeconds: report.childCpuSeconds } : {}),
-        ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
-      });
-      const complete =
-        report.phase === "end" &&
-        report.status === spawned.code &&
-        reader.ended &&
-        reader.error === undefined;
-      if (!complete) {
-        if (!failed && !limit)
-          throw new BulwarkError(
-            "INTERNAL",
-            `collecting the products failed: ${reader.error ?? report.error ?? "the launcher did not finish"}`,
-          );
-        await sink.discard();
-        sink = undefined;
-        return { ...base, exitCode, signal, ...(limit ? { limit } : {}), products: [] };
-      }
-      const products = await sink.commit();
-      sink = undefined;
-      return { ...base, exitCode, signal, ...(limit ? { limit } : {}), products };
+      return await interpret(spec, spawned, control.report(), reader, sink, cgroupReport, base, () =>
+        capture.tail(),
+      );
     } finally {
-      await sink?.discard().catch(() => undefined);
+      await sink.discard().catch(() => undefined);
       try {
         await cgroups?.destroy();
       } finally {
@@ -499,9 +489,11 @@ export class BwrapBackend implements SandboxBackend {
     program: Uint8Array,
     spec: SandboxSpec,
     cgroups: JobCgroups | undefined,
-    capture: OutputCapture,
-    control: ControlChannel,
-    reader: ProductStreamReader,
+    {
+      capture,
+      control,
+      reader,
+    }: { capture: OutputCapture; control: ControlChannel; reader: ProductStreamReader },
   ): Promise<Spawned> {
     const bwrapArgv = ["--args", String(FD.args), "--", ...command];
     const [file, argv] = cgroups
@@ -568,7 +560,6 @@ export class BwrapBackend implements SandboxBackend {
         clearTimeout(timer);
         spec.signal?.removeEventListener("abort", onAbort);
         streams[0]?.destroy();
-        if (child.pid !== undefined) killQuietly(-child.pid);
         const ns = /"pid-namespace"\s*:\s*(\d+)/.exec(Buffer.concat(info).toString("utf8"))?.[1];
         productsDone.then(
           () =>

@@ -96,6 +96,8 @@ export function validateSpec(spec: SandboxSpec): void {
   for (const k of positive)
     if (!Number.isSafeInteger(l[k]) || l[k] <= 0) throw invalid(`limit ${k} must be a positive integer`);
   if (l.fileSizeBytes < 512) throw invalid("limit fileSizeBytes must be at least 512");
+  // Node's timers fire at once for anything longer (about 24.8 days).
+  if (l.timeoutMs > 2 ** 31 - 1) throw invalid("limit timeoutMs must be at most 2147483647 (24.8 days)");
   if (spec.network.mode === "egress" && !spec.proxySocket)
     throw invalid("network egress needs the proxy's socket (proxySocket)");
 }
@@ -972,6 +974,32 @@ export class JobCgroups {
       }
     }
   }
+}
+
+/**
+ * Which mechanism enforces each limit, and the rlimits the command gets: the cgroup's pids and
+ * memory limits when there is one; otherwise RLIMIT_AS, and RLIMIT_NPROC unless this process is
+ * root (the kernel never applies RLIMIT_NPROC to the host's uid 0, which bwrap maps the sandbox
+ * user to when run as root): then there is no pids limit at all, and the enforcement says so.
+ */
+export function planLimits(
+  limits: Limits,
+  cgroups: JobCgroups | undefined,
+  workspace: LimitEnforcement["workspace"],
+): { enforcement: LimitEnforcement; rlimits: RlimitPlan } {
+  const cg = cgroups?.enforcement;
+  const isRoot = process.getuid?.() === 0;
+  const pids = cg && cg.pids !== "none" ? cg.pids : isRoot ? "none" : "rlimit";
+  const memory = cg ? cg.memory : "rlimit";
+  return {
+    enforcement: { pids, memory, cpu: "rlimit", fileSize: "rlimit", workspace },
+    rlimits: {
+      cpuSeconds: limits.cpuSeconds,
+      fileSizeBytes: limits.fileSizeBytes,
+      ...(memory === "rlimit" ? { addressSpaceBytes: limits.memoryBytes } : {}),
+      ...(pids === "rlimit" ? { nproc: limits.pids } : {}),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

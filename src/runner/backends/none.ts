@@ -28,6 +28,7 @@ import {
   type LimitEnforcement,
   LOG_CAP_BYTES,
   OutputCapture,
+  planLimits,
   ProductSink,
   productMatcher,
   rlimitCommands,
@@ -58,6 +59,96 @@ function wrapper(rlimits: string): string {
   ].join("\n");
 }
 
+interface Exited {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+}
+
+/** Refuses what this backend cannot honour (fail closed); returns the source's real path. */
+async function checkSpec(spec: SandboxSpec): Promise<string> {
+  validateSpec(spec);
+  if (spec.secrets.length > 0)
+    throw new BulwarkError(
+      "CONFIG_INVALID",
+      "the none backend cannot provide /run/secrets: secrets need an isolating sandbox",
+    );
+  const moved = spec.readOnlyMounts.find((m) => m.host !== m.sandbox);
+  if (moved)
+    throw new BulwarkError(
+      "CONFIG_INVALID",
+      `the none backend cannot mount ${moved.host} at ${moved.sandbox}: it runs on the host's filesystem`,
+    );
+  spec.signal?.throwIfAborted();
+  const source = await realpath(spec.source).catch((e: unknown) => {
+    throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
+  });
+  if (!(await lstat(source)).isDirectory())
+    throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
+  return source;
+}
+
+/**
+ * Runs the command in `cwd` as the leader of a new process group, kills the group (and the
+ * cgroup's members) at the timeout, on abort and when the command exits.
+ */
+async function execute(
+  spec: SandboxSpec,
+  cwd: string,
+  rlimits: string,
+  cgroups: JobCgroups | undefined,
+  capture: OutputCapture,
+): Promise<Exited> {
+  const shields = leakedFdShields(3);
+  const started = Date.now();
+  const child = spawn(
+    "/bin/sh",
+    ["-c", wrapper(rlimits), "bulwark-none", ...(cgroups?.procsFiles ?? []), "--", ...spec.command],
+    { cwd, detached: true, env: { ...spec.env }, stdio: ["ignore", "pipe", "pipe", ...shields.stdio] },
+  );
+  shields.close();
+  let timedOut = false;
+  let aborted = false;
+  const killAll = async () => {
+    if (child.pid !== undefined) killQuietly(-child.pid);
+    for (const pid of (await cgroups?.members()) ?? []) killQuietly(pid);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void killAll();
+  }, spec.limits.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    void killAll();
+  };
+  spec.signal?.addEventListener("abort", onAbort, { once: true });
+  const stdout = child.stdout as Readable;
+  const stderr = child.stderr as Readable;
+  stdout.on("data", (c: Buffer) => capture.push("stdout", c));
+  stdout.on("end", () => capture.end("stdout"));
+  stderr.on("data", (c: Buffer) => capture.push("stderr", c));
+  stderr.on("end", () => capture.end("stderr"));
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.on("error", reject);
+      // "exit", not "close": a background process may hold the pipes open; it is killed next.
+      child.on("exit", (c, s) => resolve([c, s]));
+    });
+    return { code, signal, durationMs: Date.now() - started, timedOut, aborted };
+  } catch (e) {
+    throw new BulwarkError("INTERNAL", `cannot start /bin/sh: ${(e as Error).message}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    spec.signal?.removeEventListener("abort", onAbort);
+    // Whatever the command left running in its process group (or cgroup) goes now.
+    await killAll();
+    stdout.destroy();
+    stderr.destroy();
+  }
+}
+
 export class NoneBackend implements SandboxBackend {
   readonly name = "none";
   readonly version = NONE_BACKEND_VERSION;
@@ -70,29 +161,11 @@ export class NoneBackend implements SandboxBackend {
   }
 
   async run(spec: SandboxSpec): Promise<NoneResult> {
-    validateSpec(spec);
-    if (spec.secrets.length > 0)
-      throw new BulwarkError(
-        "CONFIG_INVALID",
-        "the none backend cannot provide /run/secrets: secrets need an isolating sandbox",
-      );
-    const moved = spec.readOnlyMounts.find((m) => m.host !== m.sandbox);
-    if (moved)
-      throw new BulwarkError(
-        "CONFIG_INVALID",
-        `the none backend cannot mount ${moved.host} at ${moved.sandbox}: it runs on the host's filesystem`,
-      );
-    spec.signal?.throwIfAborted();
+    const source = await checkSpec(spec);
     const matcher = productMatcher(spec.products);
-    const source = await realpath(spec.source).catch((e: unknown) => {
-      throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
-    });
-    if (!(await lstat(source)).isDirectory())
-      throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
-
     const runDir = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), "bulwark-none-"));
     let cgroups: JobCgroups | undefined;
-    let sink: ProductSink | undefined;
+    const sink = new ProductSink(spec.outDir, matcher, Number.MAX_SAFE_INTEGER);
     try {
       const workspace = join(runDir, "workspace");
       await cp(source, workspace, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
@@ -103,102 +176,36 @@ export class NoneBackend implements SandboxBackend {
           spec.limits.memoryBytes,
           this.options.cgroupRoot,
         );
-      const cg = cgroups?.enforcement;
-      const isRoot = process.getuid?.() === 0;
-      const pids = cg && cg.pids !== "none" ? cg.pids : isRoot ? "none" : "rlimit";
-      const memory = cg ? cg.memory : "rlimit";
-      const enforcement: LimitEnforcement = {
-        pids,
-        memory,
-        cpu: "rlimit",
-        fileSize: "rlimit",
-        workspace: "none",
-      };
-      const rlimits = rlimitCommands({
-        cpuSeconds: spec.limits.cpuSeconds,
-        fileSizeBytes: spec.limits.fileSizeBytes,
-        ...(memory === "rlimit" ? { addressSpaceBytes: spec.limits.memoryBytes } : {}),
-        ...(pids === "rlimit" ? { nproc: spec.limits.pids } : {}),
-      });
-
+      const { enforcement, rlimits } = planLimits(spec.limits, cgroups, "none");
       const capture = new OutputCapture([], spec.onOutput, this.options.logCapBytes ?? LOG_CAP_BYTES);
-      const shields = leakedFdShields(3);
-      const started = Date.now();
-      const child = spawn(
-        "/bin/sh",
-        ["-c", wrapper(rlimits), "bulwark-none", ...(cgroups?.procsFiles ?? []), "--", ...spec.command],
-        {
-          cwd: workspace,
-          detached: true,
-          env: { ...spec.env },
-          stdio: ["ignore", "pipe", "pipe", ...shields.stdio],
-        },
-      );
-      shields.close();
-      let timedOut = false;
-      let aborted = false;
-      const killAll = async () => {
-        if (child.pid !== undefined) killQuietly(-child.pid);
-        for (const pid of (await cgroups?.members()) ?? []) killQuietly(pid);
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void killAll();
-      }, spec.limits.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        void killAll();
-      };
-      spec.signal?.addEventListener("abort", onAbort, { once: true });
-      (child.stdout as Readable).on("data", (c: Buffer) => capture.push("stdout", c));
-      (child.stdout as Readable).on("end", () => capture.end("stdout"));
-      (child.stderr as Readable).on("data", (c: Buffer) => capture.push("stderr", c));
-      (child.stderr as Readable).on("end", () => capture.end("stderr"));
-      let code: number | null;
-      let signal: NodeJS.Signals | null;
-      try {
-        [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-          child.on("error", reject);
-          // "exit", not "close": a background process may hold the pipes open; it is killed next.
-          child.on("exit", (c, s) => resolve([c, s]));
-        });
-      } catch (e) {
-        throw new BulwarkError("INTERNAL", `cannot start /bin/sh: ${(e as Error).message}`, { cause: e });
-      } finally {
-        clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
-      }
-      const durationMs = Date.now() - started;
-      // Whatever the command left running in its process group (or cgroup) goes now.
-      await killAll();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      const exited = await execute(spec, workspace, rlimitCommands(rlimits), cgroups, capture);
       const cgroupReport = await cgroups?.report();
       await cgroups?.destroy();
       cgroups = undefined;
       capture.finish();
-      if (aborted) spec.signal?.throwIfAborted();
+      if (exited.aborted) spec.signal?.throwIfAborted();
 
-      const base = { durationMs, log: capture.log(), enforcement };
-      if (timedOut) {
+      const base = { durationMs: exited.durationMs, log: capture.log(), enforcement };
+      if (exited.timedOut) {
         const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
         return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
       }
-      const decoded = code === null ? { exitCode: null, signal } : decodeStatus(code);
+      // The command is exec'd, so Node sees its own status and signal; a shell command's
+      // 128+N is decoded only to recognise SIGXCPU/SIGXFSZ.
+      const signalForLimits =
+        exited.signal ?? (exited.code === null ? null : decodeStatus(exited.code).signal);
       const limit = classifyLimit({
         limits: spec.limits,
         timedOut: false,
         ...(cgroupReport ? { cgroup: cgroupReport } : {}),
-        signal: decoded.signal,
-        failed: code !== 0,
+        signal: signalForLimits,
+        failed: exited.code !== 0,
       });
-      sink = await ProductSink.create(spec.outDir, matcher, Number.MAX_SAFE_INTEGER);
       await collectLocalProducts(workspace, matcher, sink);
       const products = await sink.commit();
-      sink = undefined;
-      return { ...base, ...decoded, ...(limit ? { limit } : {}), products };
+      return { ...base, exitCode: exited.code, signal: exited.signal, ...(limit ? { limit } : {}), products };
     } finally {
-      await sink?.discard().catch(() => undefined);
+      await sink.discard().catch(() => undefined);
       try {
         await cgroups?.destroy();
       } finally {
