@@ -311,6 +311,7 @@ function launcherCommand(spec: SandboxSpec, rlimits: RlimitPlan): string[] {
   const script = launcherScript({
     node: realpathSync(process.execPath),
     collector: "/run/bulwark/collect.mjs",
+    noProducts: spec.products.length === 0,
     rlimits,
     ...(spec.network.mode === "egress"
       ? {

@@ -475,6 +475,11 @@ export interface LauncherOptions {
   /** Node inside the sandbox (the host's binary, mounted at the same path). */
   readonly node: string;
   readonly collector: string;
+  /**
+   * No product globs: the launcher reports the filesystems with `stat -f` and ends the product
+   * stream itself instead of starting Node for the collector (saves Node's start-up, ~40 ms).
+   */
+  readonly noProducts?: boolean;
   readonly rlimits: RlimitPlan;
   /** Start the egress forwarder first. */
   readonly egress?: { readonly forwarder: string; readonly socket: string; readonly port: number };
@@ -493,6 +498,9 @@ export interface LauncherOptions {
  *    namespace's init; the kernel makes it atomic against fork), so nothing runs during collection;
  * 5. report the status and the CPU time of its children, then collect the products.
  */
+/** The product stream's end marker for zero products (what the collector writes). */
+const NO_PRODUCTS_END = JSON.stringify({ end: true, count: 0 });
+
 export function launcherScript(o: LauncherOptions): string {
   const node = shQuote(o.node);
   const collector = shQuote(o.collector);
@@ -500,8 +508,13 @@ export function launcherScript(o: LauncherOptions): string {
     "set -u",
     `ctl() { printf '\\n%s\\n' "$*" >&3; }`,
     `fail() { ctl "error $1"; printf 'bulwark: %s\\n' "$2" >&2; exit ${LAUNCHER_FAILURE_STATUS}; }`,
+    // The collector's "fs <name> <free bytes> <free inodes> <total bytes>" line, from stat -f.
+    // Both filesystems from one `stat -f` (one fork): "<free blocks> <block size> <free inodes> <blocks>" each.
+    'fsstats() { s=$(stat -f -c "%a %S %d %b" /workspace /tmp) || return 1; set -- $s; ctl "fs workspace $(($1 * $2)) $3 $(($4 * $2))"; ctl "fs tmp $(($5 * $6)) $7 $(($8 * $6))"; }',
     'ctl "phase start"',
-    "if ! cp -a /src/. /workspace/; then",
+    // An empty source needs no copy (a glob loop, so checking costs no fork).
+    "has_src=no; for f in /src/* /src/.[!.]* /src/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] && { has_src=yes; break; }; done",
+    'if [ "$has_src" = yes ] && ! cp -a /src/. /workspace/; then',
     `  ctl "error copy"; ${node} ${collector} --stats; exit ${LAUNCHER_FAILURE_STATUS}`,
     "fi",
     'ctl "phase copied"',
@@ -537,7 +550,9 @@ export function launcherScript(o: LauncherOptions): string {
     "exec 9<&-",
     'ctl "status $st"',
     "printf '\\ntimes\\n' >&3; times >&3",
-    `${node} ${collector} || fail collect "collecting the products failed"`,
+    o.noProducts
+      ? `fsstats && printf '%s\\n' '${NO_PRODUCTS_END}' >&4 || fail collect "reporting the filesystems failed"`
+      : `${node} ${collector} || fail collect "collecting the products failed"`,
     'ctl "phase end"',
     'exit "$st"',
   );

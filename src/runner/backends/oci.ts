@@ -712,6 +712,7 @@ export class OciBackend implements SandboxBackend {
       const launcher = launcherScript({
         node: realpathSync(process.execPath),
         collector: "/run/bulwark/collect.mjs",
+        noProducts: spec.products.length === 0,
         // Pids and memory are the container cgroup's business.
         rlimits: { cpuSeconds: spec.limits.cpuSeconds, fileSizeBytes: spec.limits.fileSizeBytes },
         ...(egress
