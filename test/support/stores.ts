@@ -36,66 +36,68 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+/** The harness over `fresh()` locations: every store it opens is closed after the suite. */
+function harness(
+  dialect: StoreHarness["dialect"],
+  fresh: () => Promise<{ file: string } | { url: string }>,
+  cleanup: () => Promise<void>,
+): StoreHarness {
+  const opened: Store[] = [];
+  let last: { file: string } | { url: string } | undefined;
+  afterAll(async () => {
+    for (const s of opened) await s.close().catch(() => {});
+    await cleanup();
+  });
+  const next = async () => (last = await fresh());
+  return {
+    dialect,
+    fresh: next,
+    async open(options = {}) {
+      const store = await openStore({ ...(await next()), ...options });
+      opened.push(store);
+      return store;
+    },
+    lastLocation: () => last!,
+  };
+}
+
+async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
 export function describeStores(title: string, body: (h: StoreHarness) => void): void {
   describe(`${title} [sqlite]`, () => {
     const dir = mkdtempSync(join(tmpdir(), "bulwark-store-"));
-    const opened: Store[] = [];
     let n = 0;
-    let last: { file: string } | undefined;
-    afterAll(async () => {
-      for (const s of opened) await s.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const fresh = () => Promise.resolve((last = { file: join(dir, `store-${++n}.db`) }));
-    body({
-      dialect: "sqlite",
-      fresh,
-      async open(options = {}) {
-        const store = await openStore({ ...(await fresh()), ...options });
-        opened.push(store);
-        return store;
-      },
-      lastLocation: () => last!,
-    });
+    body(
+      harness(
+        "sqlite",
+        () => Promise.resolve({ file: join(dir, `store-${++n}.db`) }),
+        () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+      ),
+    );
   });
 
   const url = postgresUrl();
   const pgSuite = url ? describe : describe.skip;
   pgSuite(`${title} [postgres]`, () => {
     const created: string[] = [];
-    const opened: Store[] = [];
-    let last: { url: string } | undefined;
-    afterAll(async () => {
-      for (const s of opened) await s.close().catch(() => {});
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        for (const name of created) await admin.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end();
-      }
-    });
     const fresh = async () => {
       const name = `bulwark_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
+      await withAdmin(url!, (admin) => admin.query(`create database ${name}`));
       created.push(name);
-      return (last = { url: withDatabase(url!, name) });
+      return { url: withDatabase(url!, name) };
     };
-    body({
-      dialect: "postgres",
-      fresh,
-      async open(options = {}) {
-        const store = await openStore({ ...(await fresh()), ...options });
-        opened.push(store);
-        return store;
-      },
-      lastLocation: () => last!,
-    });
+    const cleanup = () =>
+      withAdmin(url!, async (admin) => {
+        for (const name of created) await admin.query(`drop database if exists ${name} with (force)`);
+      });
+    body(harness("postgres", fresh, cleanup));
   });
 }

@@ -177,6 +177,19 @@ function seccompOf(rt: Runtime, opts: SandboxCliOptions): SeccompProfile {
   return profile;
 }
 
+/** Secret values from the environment, by name; a missing one is a usage error (`missing` says which). */
+function secretsFromEnv(
+  rt: Runtime,
+  names: readonly string[],
+  missing: (name: string) => string,
+): { name: string; value: Uint8Array }[] {
+  return names.map((name) => {
+    const value = rt.io.env[name];
+    if (value === undefined) throw new BulwarkError("USAGE", missing(name));
+    return { name, value: new TextEncoder().encode(value) };
+  });
+}
+
 function describeFailure(outcome: RunOutcome): string {
   const r = outcome.result;
   if (r.limit) return `the step hit its ${r.limit.kind} limit: ${r.limit.message}`;
@@ -204,11 +217,7 @@ export async function run(rt: Runtime, command: string[], opts: RunOptionsCli): 
     if (i < 0) passEnv.push(e);
     else env[e.slice(0, i)] = e.slice(i + 1);
   }
-  const secrets = (opts.secret ?? []).map((name) => {
-    const value = rt.io.env[name];
-    if (value === undefined) throw new BulwarkError("USAGE", `--secret ${name}: $${name} is not set`);
-    return { name, value: new TextEncoder().encode(value) };
-  });
+  const secrets = secretsFromEnv(rt, opts.secret ?? [], (name) => `--secret ${name}: $${name} is not set`);
   const readOnlyMounts = (opts.mountRo ?? []).map((m) => {
     const [host, sandbox] = m.split(":");
     const h = resolve(rt.io.cwd, host!);
@@ -355,12 +364,11 @@ export async function build(rt: Runtime, jobFile: string | undefined, opts: Buil
   });
   const network = opts.network ? networkOf(opts.network) : spec.network;
   const secretNames = [...new Set(spec.steps.flatMap((st) => st.secrets))];
-  const secrets = secretNames.map((name) => {
-    const value = rt.io.env[name];
-    if (value === undefined)
-      throw new BulwarkError("USAGE", `the job's steps need secret ${name}: $${name} is not set`);
-    return { name, value: new TextEncoder().encode(value) };
-  });
+  const secrets = secretsFromEnv(
+    rt,
+    secretNames,
+    (name) => `the job's steps need secret ${name}: $${name} is not set`,
+  );
   const signer = opts.key
     ? FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR])
     : undefined;
@@ -406,12 +414,11 @@ export async function rebuild(rt: Runtime, file: string, opts: RebuildOptions): 
   const sourceDir = resolve(rt.io.cwd, opts.source ?? ".");
   const identity = await checkSource(recorded, sourceDir);
   const backend = backendOf(opts, recorded.backend);
-  const secrets = recorded.secrets.map((name) => {
-    const value = rt.io.env[name];
-    if (value === undefined)
-      throw new BulwarkError("USAGE", `the build used secret ${name}: set $${name} to rebuild`);
-    return { name, value: new TextEncoder().encode(value) };
-  });
+  const secrets = secretsFromEnv(
+    rt,
+    recorded.secrets,
+    (name) => `the build used secret ${name}: set $${name} to rebuild`,
+  );
   const outDir = opts.outDir
     ? resolve(rt.io.cwd, opts.outDir)
     : mkdtempSync(join(tmpdir(), "bulwark-rebuild-"));

@@ -6,6 +6,19 @@ import type { BuildOptions, RebuildOptions, RunOptionsCli } from "./run-actions.
 const actions = () => import("./run-actions.js");
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Where products go and how their provenance is written, signed and logged (run and build). */
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option("--out-dir <dir>", "where products go (default ./out)")
+    .option("--provenance <file>", "write the SLSA Provenance v1 of the products (signed with --key)")
+    .option("-k, --key <file>", "sign the provenance (DSSE in a Sigstore bundle) with this key")
+    .option(
+      "--builder-id <uri>",
+      "the runner's identity in provenance (default https://bulwark.dev/runners/local)",
+    )
+    .option("--log", "also append the signed provenance to the transparency log");
+}
+
 function sandboxOptions(cmd: Command): Command {
   return cmd
     .option("--sandbox <backend>", "bwrap (default on Linux), oci, or none (needs --insecure)")
@@ -27,44 +40,38 @@ function sandboxOptions(cmd: Command): Command {
 
 export function registerRunCommands(program: Command, action: CommandAction): void {
   sandboxOptions(
-    program
-      .command("run")
-      .description(
-        "Run one command in a fresh, isolated, least-privilege sandbox: the current directory is the read-only source, the command works in a writable copy of it",
-      )
-      .argument("<command...>", "the command and its arguments (after --)")
-      .option(
-        "--network <mode>",
-        "none (default), or egress:HOST[:PORT],… — an allowlisting HTTP(S) proxy only",
-      )
-      .option(
-        "--mount-ro <host[:sandbox]>",
-        "bind a host directory read-only (toolchains; repeatable)",
-        collect,
-      )
-      .option(
-        "--secret <name>",
-        "pass $NAME as the file /run/secrets/NAME, never as env (repeatable)",
-        collect,
-      )
-      .option(
-        "--env <name[=value]>",
-        "set a variable (NAME=VALUE, recorded) or pass one from the host (NAME)",
-        collect,
-      )
-      .option(
-        "--products <glob>",
-        "files to collect from the workspace (repeatable), e.g. 'dist/*.tgz'",
-        collect,
-      )
-      .option("--out-dir <dir>", "where products go (default ./out)")
-      .option("--provenance <file>", "write the SLSA Provenance v1 of the products (signed with --key)")
-      .option("-k, --key <file>", "sign the provenance (DSSE in a Sigstore bundle) with this key")
-      .option(
-        "--builder-id <uri>",
-        "the runner's identity in provenance (default https://bulwark.dev/runners/local)",
-      )
-      .option("--log", "also append the signed provenance to the transparency log"),
+    outputOptions(
+      program
+        .command("run")
+        .description(
+          "Run one command in a fresh, isolated, least-privilege sandbox: the current directory is the read-only source, the command works in a writable copy of it",
+        )
+        .argument("<command...>", "the command and its arguments (after --)")
+        .option(
+          "--network <mode>",
+          "none (default), or egress:HOST[:PORT],… — an allowlisting HTTP(S) proxy only",
+        )
+        .option(
+          "--mount-ro <host[:sandbox]>",
+          "bind a host directory read-only (toolchains; repeatable)",
+          collect,
+        )
+        .option(
+          "--secret <name>",
+          "pass $NAME as the file /run/secrets/NAME, never as env (repeatable)",
+          collect,
+        )
+        .option(
+          "--env <name[=value]>",
+          "set a variable (NAME=VALUE, recorded) or pass one from the host (NAME)",
+          collect,
+        )
+        .option(
+          "--products <glob>",
+          "files to collect from the workspace (repeatable), e.g. 'dist/*.tgz'",
+          collect,
+        ),
+    ),
   )
     .addHelpText(
       "after",
@@ -83,21 +90,15 @@ export function registerRunCommands(program: Command, action: CommandAction): vo
     );
 
   sandboxOptions(
-    program
-      .command("build")
-      .description(
-        "Run a job spec (steps in order, each in a fresh sandbox, the workspace carried between them) and write SLSA provenance of its products",
-      )
-      .argument("[job]", "the job spec (default: bulwark-job.yaml)")
-      .option("--network <mode>", "override the spec: none, or egress:HOST[:PORT],…")
-      .option("--out-dir <dir>", "where products go (default ./out)")
-      .option("--provenance <file>", "write the SLSA Provenance v1 of the products (signed with --key)")
-      .option("-k, --key <file>", "sign the provenance (DSSE in a Sigstore bundle) with this key")
-      .option(
-        "--builder-id <uri>",
-        "the runner's identity in provenance (default https://bulwark.dev/runners/local)",
-      )
-      .option("--log", "also append the signed provenance to the transparency log"),
+    outputOptions(
+      program
+        .command("build")
+        .description(
+          "Run a job spec (steps in order, each in a fresh sandbox, the workspace carried between them) and write SLSA provenance of its products",
+        )
+        .argument("[job]", "the job spec (default: bulwark-job.yaml)")
+        .option("--network <mode>", "override the spec: none, or egress:HOST[:PORT],…"),
+    ),
   )
     .addHelpText(
       "after",
