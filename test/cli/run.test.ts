@@ -250,3 +250,83 @@ spec:
     expect(other.stderr).toContain("is not the recorded one");
   });
 });
+
+describe.skipIf(!hasBwrap)("a real project under a network allowlist", () => {
+  it("npm ci through the egress proxy, denied hosts refused and logged, provenance lists the network trail, rebuild reproducible", async () => {
+    const p = project({
+      "package.json": JSON.stringify({
+        name: "tiny-app",
+        version: "1.0.0",
+        dependencies: { "is-number": "7.0.0" },
+      }),
+    });
+    execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], {
+      cwd: p.src,
+      stdio: "ignore",
+    });
+    writeFileSync(
+      join(p.src, "bulwark-job.yaml"),
+      `apiVersion: bulwark.dev/v1
+kind: Job
+metadata: { name: tiny-app }
+spec:
+  network:
+    egress: [registry.npmjs.org]
+  steps:
+    - name: install
+      run: npm ci --ignore-scripts --no-audit --no-fund && node -e "require('is-number')"
+    - name: probe
+      run: |
+        if getent hosts example.com; then echo resolved; exit 1; fi
+        code=$(curl -s -o /dev/null -w '%{http_connect}' --proxy "$HTTPS_PROXY" https://example.com/ || true)
+        test "$code" = 403 || { echo "expected 403, got $code"; exit 1; }
+    - name: pack
+      run: npm pack --ignore-scripts
+  products: ["*.tgz"]
+`,
+    );
+    const out = join(p.dir, "out");
+    const b = await p.run([
+      "build",
+      "--out-dir",
+      out,
+      "--provenance",
+      join(p.dir, "p.json"),
+      "--format",
+      "json",
+    ]);
+    expect(b.code, b.stderr).toBe(0);
+    const summary = JSON.parse(b.stdout);
+    expect(summary.hermetic).toBe(false);
+    expect(
+      summary.egress.some(
+        (e: { host: string; allowed: boolean }) => e.host === "registry.npmjs.org" && e.allowed,
+      ),
+    ).toBe(true);
+    expect(summary.egress).toContainEqual(expect.objectContaining({ host: "example.com", allowed: false }));
+    const prov = JSON.parse(readFileSync(join(p.dir, "p.json"), "utf8"));
+    expect(prov.subject).toEqual([
+      {
+        name: "tiny-app-1.0.0.tgz",
+        digest: { sha256: sha256(readFileSync(join(out, "tiny-app-1.0.0.tgz"))) },
+      },
+    ]);
+    const netlog = prov.predicate.runDetails.byproducts.find(
+      (b: { name: string }) => b.name === "network-log",
+    );
+    const entries = JSON.parse(Buffer.from(netlog.content, "base64").toString());
+    expect(
+      entries.some(
+        (e: { host: string; allowed: boolean; bytesDown: number }) =>
+          e.host === "registry.npmjs.org" && e.allowed && e.bytesDown > 0,
+      ),
+    ).toBe(true);
+    expect(prov.predicate.buildDefinition.internalParameters.hermetic).toBe(false);
+    expect(
+      prov.predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name),
+    ).toContain("lockfile:package-lock.json");
+    const rb = await p.run(["rebuild", join(p.dir, "p.json"), "--format", "json"]);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(JSON.parse(rb.stdout).reproducible).toBe(true);
+  }, 120_000);
+});
