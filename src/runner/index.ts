@@ -22,6 +22,7 @@ export {
   readRecordedRun,
 } from "./rebuild.js";
 export {
+  gitState,
   hostRootfs,
   lockfiles,
   resolveCommand,

@@ -50,6 +50,13 @@ export interface RunRecord {
   readonly builderId: string;
   readonly bulwarkVersion: string;
   readonly invocationId: string;
+  /** The job token the steps received (never the token itself). */
+  readonly jobToken?: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly keyId: string;
+    readonly expires: string;
+  };
   readonly startedOn: Date;
   readonly finishedOn: Date;
   readonly log: Uint8Array;
@@ -119,6 +126,7 @@ export function buildRunProvenance(r: RunRecord): Statement<SlsaProvenanceV1> {
         },
         limits: { ...r.limits },
         hermetic: isHermetic(r),
+        ...(r.jobToken ? { jobToken: { ...r.jobToken, id: r.invocationId } } : {}),
       },
       resolvedDependencies: [...r.dependencies],
     },

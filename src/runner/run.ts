@@ -48,6 +48,15 @@ export interface RunOptions {
   readonly onOutput?: (stream: "stdout" | "stderr", chunk: Uint8Array) => void;
   /** Known source identity (rebuild passes the one it checked). */
   readonly sourceIdentity?: SourceIdentity;
+  /** The invocation id (default: a new UUID); a job token minted for the run carries it as `jti`. */
+  readonly invocationId?: string;
+  /** The job token handed to the steps, recorded without the token itself. */
+  readonly jobToken?: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly keyId: string;
+    readonly expires: string;
+  };
 }
 
 export interface RunOutcome {
@@ -125,7 +134,7 @@ export async function runJob(
       if (!secretsByName.has(n))
         throw new BulwarkError("USAGE", `step ${st.name} needs secret ${n}, which was not given`);
   const clock = options.clock ?? (() => new Date());
-  const invocationId = randomUUID();
+  const invocationId = options.invocationId ?? randomUUID();
 
   // Inputs are identified before the run: what the sandbox received, not what it left behind.
   const source = options.sourceIdentity ?? (await sourceIdentity(options.source));
@@ -231,6 +240,7 @@ export async function runJob(
           builderId: options.builderId,
           bulwarkVersion: options.bulwarkVersion,
           invocationId,
+          ...(options.jobToken ? { jobToken: options.jobToken } : {}),
           startedOn,
           finishedOn,
           log: combined.log,

@@ -330,3 +330,64 @@ spec:
     expect(JSON.parse(rb.stdout).reproducible).toBe(true);
   }, 120_000);
 });
+
+describe.skipIf(!hasBwrap)("job tokens", () => {
+  it("--job-token hands the steps a token that `bulwark token verify` accepts for its audience only", async () => {
+    const p = project({ "a.txt": "a" });
+    const r = await p.run([
+      "run",
+      "--job-token",
+      "registry.example.com",
+      "--products",
+      "token.txt",
+      "--provenance",
+      join(p.dir, "p.json"),
+      "--format",
+      "json",
+      "--",
+      "sh",
+      "-c",
+      "cat /run/secrets/BULWARK_JOB_TOKEN > token.txt; env | grep -c BULWARK_JOB_TOKEN || true",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    const tokenFile = join(p.src, "out", "token.txt");
+    const pub = join(p.env.BULWARK_HOME, "runner", "runner.pub.pem");
+    const ok = await p.run([
+      "token",
+      "verify",
+      tokenFile,
+      "--key",
+      pub,
+      "--audience",
+      "registry.example.com",
+      "--issuer",
+      "https://bulwark.dev/runners/local",
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const claims = JSON.parse(ok.stdout);
+    expect(claims).toMatchObject({
+      aud: "registry.example.com",
+      jti: summary.invocationId,
+      job: "run",
+      runner_id: "https://bulwark.dev/runners/local",
+    });
+    expect(claims.exp - claims.iat).toBe(900);
+    const wrong = await p.run([
+      "token",
+      "verify",
+      tokenFile,
+      "--key",
+      pub,
+      "--audience",
+      "other.example.com",
+    ]);
+    expect(wrong.code).toBe(3);
+    const prov = readFileSync(join(p.dir, "p.json"), "utf8");
+    expect(prov).not.toContain(readFileSync(tokenFile, "utf8").trim());
+    expect(JSON.parse(prov).predicate.buildDefinition.internalParameters.jobToken).toMatchObject({
+      audience: "registry.example.com",
+      id: summary.invocationId,
+    });
+  });
+});

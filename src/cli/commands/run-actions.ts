@@ -40,7 +40,11 @@ interface SandboxCliOptions {
   allowSyscall?: string[];
 }
 
-export interface RunOptionsCli extends SandboxCliOptions {
+interface TokenCliOptions {
+  jobToken?: string;
+}
+
+export interface RunOptionsCli extends SandboxCliOptions, TokenCliOptions {
   network?: string;
   mountRo?: string[];
   secret?: string[];
@@ -53,7 +57,7 @@ export interface RunOptionsCli extends SandboxCliOptions {
   log?: boolean;
 }
 
-export interface BuildOptions extends SandboxCliOptions {
+export interface BuildOptions extends SandboxCliOptions, TokenCliOptions {
   network?: string;
   outDir?: string;
   provenance?: string;
@@ -177,6 +181,69 @@ function seccompOf(rt: Runtime, opts: SandboxCliOptions): SeccompProfile {
   return profile;
 }
 
+export const JOB_TOKEN_SECRET = "BULWARK_JOB_TOKEN";
+
+/**
+ * The runner's ES256 key (`$BULWARK_HOME/runner/runner.key.pem`, made on first use, 0600; its
+ * public half beside it for verifiers) and a job token minted with it for this invocation,
+ * handed to the steps as the secret BULWARK_JOB_TOKEN.
+ */
+async function jobTokenFor(
+  rt: Runtime,
+  audience: string,
+  claims: { job: string; builderId: string; source: string },
+): Promise<{
+  invocationId: string;
+  secret: { name: string; value: Uint8Array };
+  record: { issuer: string; audience: string; keyId: string; expires: string };
+}> {
+  const { createPrivateKey, generateKeyPairSync, randomUUID } = await import("node:crypto");
+  const { existsSync, mkdirSync, readFileSync } = await import("node:fs");
+  const { writeFileAtomic } = await import("../../attest/index.js");
+  const { bulwarkHome } = await import("../../store/index.js");
+  const { gitState, jwkThumbprint, mintJobToken } = await import("../../runner/index.js");
+  const dir = join(bulwarkHome(rt.io.env, rt.io.cwd), "runner");
+  const keyFile = join(dir, "runner.key.pem");
+  if (!existsSync(keyFile)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    writeFileAtomic(keyFile, pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString(), 0o600);
+    writeFileAtomic(
+      join(dir, "runner.pub.pem"),
+      pair.publicKey.export({ format: "pem", type: "spki" }).toString(),
+      0o644,
+    );
+    rt.note(`created the runner's job-token key ${keyFile} (verifiers need ${join(dir, "runner.pub.pem")})`);
+  }
+  const privateKey = createPrivateKey(readFileSync(keyFile));
+  const git = await gitState(claims.source);
+  const invocationId = randomUUID();
+  const { token, payload } = mintJobToken({
+    privateKey,
+    issuer: claims.builderId,
+    audience,
+    claims: {
+      ...(git?.remote ? { repository: git.remote } : {}),
+      ...(git ? { commit: git.commit } : {}),
+      ...(git?.ref ? { ref: git.ref } : {}),
+      job: claims.job,
+      runnerId: claims.builderId,
+    },
+    now: rt.clock.now(),
+    id: invocationId,
+  });
+  return {
+    invocationId,
+    secret: { name: JOB_TOKEN_SECRET, value: new TextEncoder().encode(token) },
+    record: {
+      issuer: claims.builderId,
+      audience,
+      keyId: jwkThumbprint(privateKey),
+      expires: new Date(payload.exp * 1000).toISOString(),
+    },
+  };
+}
+
 /** Secret values from the environment, by name; a missing one is a usage error (`missing` says which). */
 function secretsFromEnv(
   rt: Runtime,
@@ -227,8 +294,14 @@ export async function run(rt: Runtime, command: string[], opts: RunOptionsCli): 
     ? FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR])
     : undefined;
   const outDir = resolve(rt.io.cwd, opts.outDir ?? "out");
+  const builderId = opts.builderId ?? DEFAULT_BUILDER;
+  const token = opts.jobToken
+    ? await jobTokenFor(rt, opts.jobToken, { job: "run", builderId, source: rt.io.cwd })
+    : undefined;
+  if (token) secrets.push(token.secret);
   const redact = redactor(secrets.map((s) => s.value));
   const outcome = await runInSandbox({
+    ...(token ? { invocationId: token.invocationId, jobToken: token.record } : {}),
     command,
     source: rt.io.cwd,
     backend,
@@ -242,7 +315,7 @@ export async function run(rt: Runtime, command: string[], opts: RunOptionsCli): 
     hostEnv: rt.io.env,
     secrets,
     readOnlyMounts,
-    builderId: opts.builderId ?? DEFAULT_BUILDER,
+    builderId,
     bulwarkVersion: rt.version,
     clock: () => rt.clock.now(),
     ...(format === "table" && !rt.quiet ? { onOutput: (_s, chunk) => rt.io.stderr(redact(chunk)) } : {}),
@@ -373,10 +446,19 @@ export async function build(rt: Runtime, jobFile: string | undefined, opts: Buil
     ? FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR])
     : undefined;
   const outDir = resolve(rt.io.cwd, opts.outDir ?? "out");
+  const builderId = opts.builderId ?? DEFAULT_BUILDER;
+  const token = opts.jobToken
+    ? await jobTokenFor(rt, opts.jobToken, { job: spec.name, builderId, source: rt.io.cwd })
+    : undefined;
+  if (token) secrets.push(token.secret);
   const redact = redactor(secrets.map((s) => s.value));
   const outcome = await runJob({
+    ...(token ? { invocationId: token.invocationId, jobToken: token.record } : {}),
     command: [],
-    steps: spec.steps,
+    // Every step can read the job token (it names the job, not a step).
+    steps: token
+      ? spec.steps.map((st) => ({ ...st, secrets: [...st.secrets, JOB_TOKEN_SECRET] }))
+      : spec.steps,
     jobName: spec.name,
     source: rt.io.cwd,
     backend,
@@ -389,7 +471,7 @@ export async function build(rt: Runtime, jobFile: string | undefined, opts: Buil
     passEnv: spec.passEnv,
     hostEnv: rt.io.env,
     secrets,
-    builderId: opts.builderId ?? DEFAULT_BUILDER,
+    builderId,
     bulwarkVersion: rt.version,
     clock: () => rt.clock.now(),
     ...(format === "table" && !rt.quiet ? { onOutput: (_s, chunk) => rt.io.stderr(redact(chunk)) } : {}),
@@ -476,4 +558,39 @@ export async function rebuild(rt: Runtime, file: string, opts: RebuildOptions): 
   } finally {
     if (!opts.outDir) rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+// bulwark token verify
+
+export interface TokenVerifyOptions {
+  key: string;
+  audience: string;
+  issuer?: string;
+}
+
+export async function tokenVerify(
+  rt: Runtime,
+  tokenArg: string,
+  opts: TokenVerifyOptions,
+): Promise<ExitCode> {
+  const { existsSync } = await import("node:fs");
+  const { createPublicKey } = await import("node:crypto");
+  const { verifyJobToken } = await import("../../runner/index.js");
+  const path = resolve(rt.io.cwd, tokenArg);
+  const token = (existsSync(path) ? readArg(rt, tokenArg, "token").toString("utf8") : tokenArg).trim();
+  let key;
+  try {
+    key = createPublicKey(readArg(rt, opts.key, "public key"));
+  } catch (e) {
+    if (e instanceof BulwarkError) throw e;
+    throw new BulwarkError("INPUT_INVALID", `${opts.key} is not a PEM public key: ${(e as Error).message}`);
+  }
+  const payload = verifyJobToken(token, key, {
+    audience: opts.audience,
+    ...(opts.issuer ? { issuer: opts.issuer } : {}),
+    now: rt.clock.now(),
+  });
+  rt.emit(`${JSON.stringify(payload, null, 2)}\n`);
+  return EXIT.ok;
 }

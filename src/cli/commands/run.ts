@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type CommandAction, examples } from "../shared.js";
-import type { BuildOptions, RebuildOptions, RunOptionsCli } from "./run-actions.js";
+import type { BuildOptions, RebuildOptions, RunOptionsCli, TokenVerifyOptions } from "./run-actions.js";
 
 // Bodies load on use: `bulwark run --help` loads no sandbox code.
 const actions = () => import("./run-actions.js");
@@ -16,7 +16,11 @@ function outputOptions(cmd: Command): Command {
       "--builder-id <uri>",
       "the runner's identity in provenance (default https://bulwark.dev/runners/local)",
     )
-    .option("--log", "also append the signed provenance to the transparency log");
+    .option("--log", "also append the signed provenance to the transparency log")
+    .option(
+      "--job-token <audience>",
+      "give the steps a 15-minute ES256 job token for AUDIENCE at /run/secrets/BULWARK_JOB_TOKEN",
+    );
 }
 
 function sandboxOptions(cmd: Command): Command {
@@ -39,6 +43,29 @@ function sandboxOptions(cmd: Command): Command {
 }
 
 export function registerRunCommands(program: Command, action: CommandAction): void {
+  program
+    .command("token")
+    .description("Job tokens minted by the runner (`run`/`build --job-token`)")
+    .command("verify")
+    .description(
+      "Verify a job token: ES256 signature by the runner's key, audience, issuer, lifetime; print its claims",
+    )
+    .argument("<token>", "the token, or a file holding it")
+    .requiredOption("--key <file>", "the runner's public key (PEM; $BULWARK_HOME/runner/runner.pub.pem)")
+    .requiredOption("--audience <aud>", "the audience the token must be for")
+    .option("--issuer <iss>", "the issuer (builder id) it must come from")
+    .addHelpText(
+      "after",
+      examples([
+        'bulwark token verify "$(cat /run/secrets/BULWARK_JOB_TOKEN)" --key runner.pub.pem --audience registry.example.com',
+      ]),
+    )
+    .action(
+      action(async (rt, token: string, opts: TokenVerifyOptions) =>
+        (await actions()).tokenVerify(rt, token, opts),
+      ),
+    );
+
   sandboxOptions(
     outputOptions(
       program
