@@ -11,6 +11,8 @@
  *     network: none                       # or { egress: [registry.npmjs.org] }
  *     env: { NODE_ENV: production }
  *     limits: { timeout: 10m, pids: 512, memory: 4Gi, workspace: 2Gi }
+ *     inputs: [/opt/toolchains/go]      # host paths mounted read-only in every step
+ *     seccomp: { deny: [io_uring_setup], allow: [] }
  *     steps:
  *       - name: install
  *         run: npm ci --ignore-scripts
@@ -40,6 +42,10 @@ export interface JobSpec {
   readonly limits: Readonly<Record<string, string | number>>;
   readonly steps: readonly JobStep[];
   readonly products: readonly string[];
+  /** Host paths mounted read-only in every step (`host` or `host:sandbox`). */
+  readonly inputs: readonly string[];
+  /** Per-job changes to the seccomp profile. */
+  readonly seccomp: { readonly deny: readonly string[]; readonly allow: readonly string[] };
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -139,8 +145,22 @@ export function parseJobSpec(text: string, file: string): JobSpec {
   if (products.length === 0) fail(["spec", "products"], "must list the product globs");
   if (spec.sandbox !== undefined && !["bwrap", "oci", "none"].includes(spec.sandbox as string))
     fail(["spec", "sandbox"], "must be bwrap, oci or none");
+  const inputs = names(spec.inputs, ["spec", "inputs"], /^\/\S*$/);
+  let seccomp = { deny: [] as string[], allow: [] as string[] };
+  if (spec.seccomp !== undefined) {
+    if (!isObject(spec.seccomp)) fail(["spec", "seccomp"], "must be a mapping { deny: […], allow: […] }");
+    const sc = spec.seccomp as Record<string, unknown>;
+    for (const k of Object.keys(sc))
+      if (k !== "deny" && k !== "allow") fail(["spec", "seccomp", k], "unknown key (deny, allow)");
+    seccomp = {
+      deny: names(sc.deny, ["spec", "seccomp", "deny"], /^[a-z0-9_]+$/),
+      allow: names(sc.allow, ["spec", "seccomp", "allow"], /^[a-z0-9_]+$/),
+    };
+  }
   return {
     name: meta.name as string,
+    inputs,
+    seccomp,
     ...(typeof spec.sandbox === "string" ? { sandbox: spec.sandbox } : {}),
     network,
     env: envOf(spec.env, ["spec", "env"]),

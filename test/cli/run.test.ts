@@ -391,3 +391,35 @@ describe.skipIf(!hasBwrap)("job tokens", () => {
     });
   });
 });
+
+describe.skipIf(!hasBwrap)("per-job inputs and seccomp", () => {
+  it("inputs are read-only mounts in every step; seccomp.deny takes effect for the job", async () => {
+    const p = project({ "a.txt": "a" });
+    const tools = join(p.dir, "tools");
+    mkdirSync(tools);
+    writeFileSync(join(tools, "version.txt"), "tool 1.2.3\n");
+    const job = (deny: string) => `apiVersion: bulwark.dev/v1
+kind: Job
+metadata: { name: j }
+spec:
+  inputs: ["${tools}:/opt/tools"]
+  seccomp: { deny: [${deny}] }
+  steps:
+    - name: use
+      run: cat /opt/tools/version.txt > used.txt && ! touch /opt/tools/x 2>/dev/null && uname -s >> used.txt
+  products: [used.txt]
+`;
+    writeFileSync(join(p.src, "bulwark-job.yaml"), job("io_uring_setup"));
+    const ok = await p.run(["build", "--out-dir", join(p.dir, "o1"), "--provenance", join(p.dir, "p.json")]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(p.dir, "o1", "used.txt"), "utf8")).toBe("tool 1.2.3\nLinux\n");
+    expect(
+      JSON.parse(readFileSync(join(p.dir, "p.json"), "utf8")).predicate.buildDefinition.externalParameters
+        .readOnlyMounts,
+    ).toEqual([{ host: tools, sandbox: "/opt/tools" }]);
+    writeFileSync(join(p.src, "bulwark-job.yaml"), job("uname"));
+    const denied = await p.run(["build", "--out-dir", join(p.dir, "o2")]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain("step use failed");
+  });
+});

@@ -10,6 +10,8 @@ spec:
     egress: [registry.npmjs.org, "*.example.com:8443"]
   env: { NODE_ENV: production, RETRIES: 3 }
   limits: { timeout: 10m, pids: 256 }
+  inputs: [/opt/go]
+  seccomp: { deny: [io_uring_setup] }
   steps:
     - name: install
       run: npm ci --ignore-scripts
@@ -33,6 +35,8 @@ describe("job specs", () => {
         { name: "pack", command: ["npm", "pack"], env: {}, secrets: ["NPM_TOKEN"] },
       ],
       products: ["*.tgz"],
+      inputs: ["/opt/go"],
+      seccomp: { deny: ["io_uring_setup"], allow: [] },
     });
   });
 
@@ -47,6 +51,8 @@ describe("job specs", () => {
       "      secrets: [npm-token]",
     ],
     ['  products: ["*.tgz"]', "spec.products: must list the product globs", "  products: []"],
+    ["  seccomp: { deny: [io_uring_setup] }", "spec.seccomp.kill: unknown key", "  seccomp: { kill: [ptrace] }"],
+    ["  inputs: [/opt/go]", "spec.inputs.0: is not a valid name", "  inputs: [relative/dir]"],
     [
       '    egress: [registry.npmjs.org, "*.example.com:8443"]',
       "spec.network: must be none or { egress",

@@ -244,6 +244,15 @@ async function jobTokenFor(
   };
 }
 
+/** `host[:sandbox]` read-only mounts (the sandbox path defaults to the host's). */
+function mountsOf(rt: Runtime, specs: readonly string[]): { host: string; sandbox: string }[] {
+  return specs.map((m) => {
+    const [host, sandbox] = m.split(":");
+    const h = resolve(rt.io.cwd, host!);
+    return { host: h, sandbox: sandbox || h };
+  });
+}
+
 /** Secret values from the environment, by name; a missing one is a usage error (`missing` says which). */
 function secretsFromEnv(
   rt: Runtime,
@@ -285,11 +294,7 @@ export async function run(rt: Runtime, command: string[], opts: RunOptionsCli): 
     else env[e.slice(0, i)] = e.slice(i + 1);
   }
   const secrets = secretsFromEnv(rt, opts.secret ?? [], (name) => `--secret ${name}: $${name} is not set`);
-  const readOnlyMounts = (opts.mountRo ?? []).map((m) => {
-    const [host, sandbox] = m.split(":");
-    const h = resolve(rt.io.cwd, host!);
-    return { host: h, sandbox: sandbox || h };
-  });
+  const readOnlyMounts = mountsOf(rt, opts.mountRo ?? []);
   const signer = opts.key
     ? FileSigner.open(resolve(rt.io.cwd, opts.key), rt.io.env[KEY_PASSWORD_VAR])
     : undefined;
@@ -464,7 +469,12 @@ export async function build(rt: Runtime, jobFile: string | undefined, opts: Buil
     backend,
     network,
     limits,
-    seccomp: seccompOf(rt, opts),
+    seccomp: seccompOf(rt, {
+      ...opts,
+      denySyscall: [...spec.seccomp.deny, ...(opts.denySyscall ?? [])],
+      allowSyscall: [...spec.seccomp.allow, ...(opts.allowSyscall ?? [])],
+    }),
+    readOnlyMounts: mountsOf(rt, spec.inputs),
     products: spec.products,
     outDir,
     env: spec.env,
