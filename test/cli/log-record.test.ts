@@ -1,10 +1,12 @@
 // Other commands record into the transparency log: key events whenever a log is set up, and
 // bundles and policy decisions with --log.
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EvidenceIndex, openStore } from "../../src/store/index.js";
+import { openSqlite } from "../../src/store/sqlite.js";
 import { cli, ROOT } from "../support/cli.js";
 
 const roots: string[] = [];
@@ -158,5 +160,80 @@ describe("recording into the log from other commands", () => {
     expect(JSON.parse(found.stdout).decisions).toEqual([
       expect.objectContaining({ decision: "deny", logIndex: 0 }),
     ]);
+  });
+});
+
+describe("log reindex", () => {
+  it("rebuilds the search index from the log after the index was lost", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "reindex.example/log"])).code).toBe(0);
+    const key = await newKey(h);
+    writeFileSync(join(h.dir, "app.txt"), "artifact\n");
+    writeFileSync(
+      join(h.dir, "prov.json"),
+      JSON.stringify({
+        buildDefinition: { buildType: "https://example.com/build/v1", externalParameters: {} },
+        runDetails: { builder: { id: "https://example.com/builder" } },
+      }),
+    );
+    const a = await h.run([
+      "attest",
+      "--subject",
+      "app.txt",
+      "--type",
+      "slsa-provenance",
+      "--predicate",
+      "prov.json",
+      "--key",
+      key.privateKey,
+      "-o",
+      join(h.dir, "b.json"),
+      "--log",
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect((await h.run(["keys", "revoke", key.keyid, "--reason", "gone"])).code).toBe(0);
+    const subject = `sha256:${createHash("sha256").update("artifact\n").digest("hex")}`;
+    const before = JSON.parse(
+      (await h.run(["log", "search", "--subject", subject, "--format", "json"])).stdout,
+    );
+    expect(before.attestations).toHaveLength(1);
+
+    // Lose the index (the log stays).
+    const { database: db } = openSqlite(join(h.env.BULWARK_HOME, "bulwark.db"));
+    try {
+      for (const t of ["attestation_subject", "attestation", "decision", "key_revocation", "signing_key"])
+        db.prepare(`DELETE FROM ${t}`).run([]);
+    } finally {
+      db.close();
+    }
+    const lost = JSON.parse(
+      (await h.run(["log", "search", "--subject", subject, "--format", "json"])).stdout,
+    );
+    expect(lost.attestations).toHaveLength(0);
+
+    const r = await h.run(["log", "reindex", "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ size: 3, kinds: { "key-event": 2, attestation: 1 } });
+    const after = JSON.parse(
+      (await h.run(["log", "search", "--subject", subject, "--format", "json"])).stdout,
+    );
+    expect(after.attestations).toEqual(
+      before.attestations.map((x: object) =>
+        expect.objectContaining({ ...x, createdAt: expect.any(String) }),
+      ),
+    );
+    const store = await openStore({ file: join(h.env.BULWARK_HOME, "bulwark.db"), readonly: true });
+    try {
+      const keys = await new EvidenceIndex(store).listKeys();
+      expect(keys[0]).toMatchObject({ keyid: key.keyid, revocation: { reason: "gone", logIndex: 2 } });
+    } finally {
+      await store.close();
+    }
+    // Reindexing an intact index changes nothing.
+    expect((await h.run(["log", "reindex"])).code).toBe(0);
+    expect(
+      JSON.parse((await h.run(["log", "search", "--subject", subject, "--format", "json"])).stdout)
+        .attestations,
+    ).toHaveLength(1);
   });
 });

@@ -422,6 +422,52 @@ function mediaTypeOf(document: Uint8Array): string | undefined {
 }
 
 // ------------------------------------------------------------------------------------------------
+// bulwark log reindex
+
+/**
+ * Rebuilds the evidence index from the log: the index is written after each append commits, so a
+ * crash between the two can leave it short; the log is the record and the index a view of it.
+ * Recording is idempotent, so reindexing an intact index changes nothing.
+ */
+export async function logReindex(rt: Runtime): Promise<ExitCode> {
+  const format = formatOf(rt, FORMATS, "log reindex", "table");
+  const counts = await withStore(rt, true, async (store) => {
+    const log = await TransparencyLog.open({ store, verifierKey: loadVerifier(rt, undefined) });
+    const blobs = blobStoreFor(rt, store);
+    const { size } = await log.head();
+    const seen: Record<string, number> = {};
+    const PAGE = 1000;
+    for (let start = 0; start < size; start += PAGE) {
+      const page = await log.entries(start, Math.min(size, start + PAGE));
+      const prepared: ({ file: string } & DocumentEntry)[] = [];
+      const indexes: { index: number }[] = [];
+      for (const e of page) {
+        const entry = decodeEntry(e.body);
+        if (!entry) continue;
+        const spec = entry.spec as Record<string, unknown>;
+        const digest = typeof spec.envelopeDigest === "string" ? spec.envelopeDigest : undefined;
+        const document = digest ? await blobs.get(digest).catch(() => undefined) : undefined;
+        prepared.push({ file: `entry ${e.index}`, entry, bytes: e.body, ...(document ? { document } : {}) });
+        indexes.push({ index: e.index });
+        seen[entry.kind] = (seen[entry.kind] ?? 0) + 1;
+      }
+      await indexEntries(store, prepared, indexes, new Date(page.at(-1)?.integratedAt ?? Date.now()));
+    }
+    return { size, kinds: seen };
+  });
+  if (format === "json") json(rt, counts);
+  else
+    rt.emit(
+      `Reindexed ${counts.size} entries: ${
+        Object.entries(counts.kinds)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ") || "no typed entries"
+      }\n`,
+    );
+  return EXIT.ok;
+}
+
+// ------------------------------------------------------------------------------------------------
 // bulwark log search
 
 export interface LogSearchOptions {

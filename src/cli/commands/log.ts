@@ -98,6 +98,12 @@ export function registerLogCommands(program: Command, action: CommandAction): vo
     .action(action(async (rt, opts: LogSearchOptions) => (await actions()).logSearch(rt, opts)));
 
   log
+    .command("reindex")
+    .description("Rebuild the search index (attestations, decisions, keys) from the log's entries")
+    .addHelpText("after", examples(["bulwark log reindex", "bulwark log reindex --format json"]))
+    .action(action(async (rt) => (await actions()).logReindex(rt)));
+
+  log
     .command("get")
     .description("Print the entry at an index (its logged bytes; --format json adds index, leaf hash, time)")
     .argument("<index>", "the entry's index")
