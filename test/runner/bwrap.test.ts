@@ -5,19 +5,7 @@
  * host is left as it was (source tree, temp dirs, cgroups). Skipped only when bwrap is missing
  * outside CI; in CI a missing bwrap fails every test here.
  */
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -25,88 +13,49 @@ import {
   createBwrapBackend,
   createNoneBackend,
   SANDBOX_BACKENDS,
-  type BwrapResult,
 } from "../../src/runner/backends/index.js";
 import { OutputCapture, productMatcher, Redactor } from "../../src/runner/backends/common.js";
-import { treeDigest } from "../../src/runner/inputs.js";
-import { EgressProxy } from "../../src/runner/proxy.js";
-import { DEFAULT_PROFILE } from "../../src/runner/seccomp/index.js";
-import { DEFAULT_LIMITS, type Limits, type SandboxSpec } from "../../src/runner/types.js";
-import { isCI } from "../support/shared.js";
+import { DEFAULT_LIMITS, type SandboxSpec } from "../../src/runner/types.js";
+import {
+  checkEgressProxy,
+  checkScrubbedEnvironment,
+  checkSourceTooBig,
+  expectHostUnchanged,
+  leftoverCgroups,
+  logText as text,
+  processesWith,
+  removeFixture,
+  type SandboxFixture,
+  sandboxFixture,
+  SOURCE_FILES,
+  expectProductFiles,
+  expectUnprivileged,
+  WORKSPACE_COPY_LINES,
+  sha256,
+  shellSpec,
+  skipWithoutBwrap,
+  type SpecOverrides,
+} from "../support/runner.js";
 
-const haveBwrap = spawnSync("bwrap", ["--version"]).status === 0;
 const CGROUP_PREFIX = `bulwark-test-${process.pid}-`;
 
-/** Cgroups this test file created that still exist (searched a few levels deep). */
-function leftoverCgroups(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries)
-      if (e.isDirectory()) {
-        if (e.name.startsWith(CGROUP_PREFIX)) found.push(join(dir, e.name));
-        else if (depth > 0) walk(join(dir, e.name), depth - 1);
-      }
-  };
-  for (const c of ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup"]) walk(c, 3);
-  return found;
-}
-const text = (r: BwrapResult) => Buffer.from(r.log).toString("utf8");
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
+describe.skipIf(skipWithoutBwrap)("bwrap backend", () => {
+  let fixture: SandboxFixture;
   let root: string;
-  let source: string;
   let hostTmp: string;
-  let before: string;
   const backend = () => createBwrapBackend({ tmpDir: hostTmp, cgroupPrefix: CGROUP_PREFIX });
-
-  function spec(
-    command: string,
-    over: Omit<Partial<SandboxSpec>, "limits"> & { limits?: Partial<Limits> } = {},
-  ): SandboxSpec {
-    return {
-      command: ["sh", "-c", command],
-      source,
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/workspace", LANG: "C.UTF-8" },
-      readOnlyMounts: [],
-      secrets: [],
-      products: [],
-      outDir: join(root, "out"),
-      network: { mode: "none" },
-      seccomp: DEFAULT_PROFILE,
-      ...over,
-      limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000, ...over.limits },
-    };
-  }
+  const spec = (command: string, over: SpecOverrides = {}) =>
+    shellSpec(fixture.source, join(root, "out"), command, over);
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), "bulwark-bwrap-test-"));
-    source = join(root, "src");
-    hostTmp = join(root, "hosttmp");
-    mkdirSync(join(source, "lib"), { recursive: true });
-    mkdirSync(hostTmp);
-    writeFileSync(join(source, "a.txt"), "alpha\n");
-    writeFileSync(join(source, "lib", "b.txt"), "beta\n");
-    writeFileSync(join(source, ".hidden"), "dot\n");
-    before = (await treeDigest(source)).digest;
+    fixture = await sandboxFixture("bulwark-bwrap-test-", SOURCE_FILES);
+    ({ root, hostTmp } = fixture);
   });
 
-  afterEach(async () => {
-    // The host is left as it was: same source tree, no run directory, no staging, no cgroup.
-    expect((await treeDigest(source)).digest).toBe(before);
-    expect(readdirSync(hostTmp)).toEqual([]);
-    if (existsSync(join(root, "out")))
-      expect(readdirSync(join(root, "out")).filter((n) => n.startsWith(".bulwark-staging-"))).toEqual([]);
-    expect(leftoverCgroups()).toEqual([]);
-  });
+  // The host is left as it was: same source tree, no run directory, no staging, no cgroup.
+  afterEach(() => expectHostUnchanged(fixture, CGROUP_PREFIX));
 
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => removeFixture(fixture));
 
   it("is available here (or says why not)", async () => {
     expect(await backend().unavailable()).toBeUndefined();
@@ -116,14 +65,7 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     const r = await backend().run(
       spec(
         [
-          "set -e",
-          'test "$(pwd)" = /workspace',
-          "cmp /src/a.txt a.txt && cmp /src/lib/b.txt lib/b.txt && cmp /src/.hidden .hidden",
-          "if (echo x > /src/new) 2>/tmp/err; then echo WROTE-SRC; exit 1; fi",
-          'grep -q "Read-only file system" /tmp/err',
-          "if rm /src/a.txt 2>/dev/null; then echo REMOVED-SRC; exit 1; fi",
-          "echo more >> a.txt && rm lib/b.txt && mkdir newdir",
-          "touch /tmp/t /dev/shm/s",
+          ...WORKSPACE_COPY_LINES,
           "if touch /etc/x /usr/x /x /dev/x 2>/dev/null; then echo WROTE-ROOT; exit 1; fi",
           "echo FINE",
         ].join("\n"),
@@ -161,11 +103,7 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
       "dist/empty",
       "dist/sub/b.txt",
     ]);
-    for (const p of r.products) {
-      const bytes = readFileSync(join(outDir, p.path));
-      expect(p.sha256).toBe(sha256(bytes));
-      expect(p.size).toBe(bytes.length);
-    }
+    expectProductFiles(r.products, outDir);
     expect(r.products.find((p) => p.path === "dist/app.bin")!.size).toBe(300000);
     expect(r.products.find((p) => p.path === "dist/sub/b.txt")!.size).toBe(1000);
     // Symlinks, FIFOs and non-matching files never come out; nothing is left staged.
@@ -173,28 +111,8 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     expect(existsSync(join(outDir, "other.txt"))).toBe(false);
   });
 
-  it("scrubs the environment: host variables are absent, the spec's are present", async () => {
-    const value = `host-only-${Math.random().toString(36).slice(2)}`;
-    process.env.BULWARK_TEST_SECRET = value;
-    try {
-      const r = await backend().run(
-        spec(
-          [
-            "env",
-            "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < $f 2>/dev/null; done",
-            'echo "FOO=$FOO"',
-          ].join("\n"),
-          { env: { PATH: "/usr/bin:/bin", FOO: "bar" } },
-        ),
-      );
-      expect(r.exitCode).toBe(0);
-      expect(text(r)).toContain("FOO=bar");
-      expect(text(r)).not.toContain(value);
-      expect(text(r)).not.toContain("BULWARK_TEST_SECRET");
-    } finally {
-      delete process.env.BULWARK_TEST_SECRET;
-    }
-  });
+  it("scrubs the environment: host variables are absent, the spec's are present", () =>
+    checkScrubbedEnvironment(backend(), spec));
 
   it("gives secrets as 0400 files in a read-only /run/secrets, never in env, argv or the log", async () => {
     const secret = `s3cr3t-${Math.random().toString(36).slice(2)}`;
@@ -234,11 +152,7 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     const r = await backend().run(
       spec("id -u; id -g; hostname; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"),
     );
-    expect(text(r)).toMatch(/^1000\n1000\nbulwark-sandbox\n/);
-    expect(text(r)).toMatch(/CapEff:\s+0+\n/);
-    expect(text(r)).toMatch(/CapBnd:\s+0+\n/);
-    expect(text(r)).toMatch(/NoNewPrivs:\s+1\n/);
-    expect(text(r)).toMatch(/Seccomp:\s+2\n/);
+    expectUnprivileged(text(r));
   });
 
   it("propagates exit codes and signals", async () => {
@@ -289,47 +203,11 @@ describe.skipIf(!haveBwrap && !isCI())("bwrap backend", () => {
     expect(r.limit?.kind).toBe("memory");
   });
 
-  it("reports a source that does not fit in the workspace as the workspace limit", async () => {
-    const big = mkdtempSync(join(root, "bigsrc-"));
-    writeFileSync(join(big, "blob"), Buffer.alloc(3 * 2 ** 20, 7));
-    const r = await backend().run(spec("echo RAN", { source: big, limits: { workspaceBytes: 2 ** 20 } }));
-    expect(r.limit?.kind).toBe("workspace");
-    expect(text(r)).not.toContain("RAN");
-    rmSync(big, { recursive: true });
-  });
+  it("reports a source that does not fit in the workspace as the workspace limit", () =>
+    checkSourceTooBig(backend(), spec, root));
 
-  it("reaches allowlisted hosts through the egress proxy only", async () => {
-    const server: Server = createServer((req, res) => res.end(`hello ${req.url}`));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
-    const dir = mkdtempSync(join(root, "proxy-"));
-    const proxy = await EgressProxy.start({
-      socketPath: join(dir, "proxy.sock"),
-      allow: [`127.0.0.1:${port}`],
-    });
-    try {
-      const r = await backend().run(
-        spec(
-          [
-            `curl -sS --max-time 10 http://127.0.0.1:${port}/via-proxy; echo`,
-            `curl -sS --max-time 10 --noproxy '*' http://127.0.0.1:${port}/direct >/dev/null 2>&1 || echo DIRECT-FAILED`,
-            'echo "proxy=$HTTP_PROXY"',
-          ].join("\n"),
-          { network: { mode: "egress", allow: [`127.0.0.1:${port}`] }, proxySocket: join(dir, "proxy.sock") },
-        ),
-      );
-      expect(r).toMatchObject({ exitCode: 0, signal: null });
-      expect(r.limit).toBeUndefined();
-      expect(text(r)).toContain("hello /via-proxy");
-      expect(text(r)).toContain("DIRECT-FAILED");
-      expect(text(r)).toContain("proxy=http://127.0.0.1:3128");
-      expect(proxy.entries()).toEqual([expect.objectContaining({ allowed: true })]);
-    } finally {
-      await proxy.close();
-      await new Promise((resolve) => server.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it("reaches allowlisted hosts through the egress proxy only", () =>
+    checkEgressProxy(backend(), spec, root));
 
   it("writes products into an output directory inside the source only after the copy", async () => {
     const own = mkdtempSync(join(root, "own-src-"));
@@ -445,39 +323,29 @@ describe("log capture and product matching", () => {
 });
 
 describe("none backend (no isolation, --insecure only)", () => {
+  let fixture: SandboxFixture;
   let root: string;
   let source: string;
   let hostTmp: string;
   const none = () => createNoneBackend({ tmpDir: hostTmp, cgroupPrefix: CGROUP_PREFIX });
-  const spec = (command: string, over: Partial<SandboxSpec> = {}): SandboxSpec => ({
-    command: ["sh", "-c", command],
-    source,
-    env: { PATH: "/usr/bin:/bin", MARK: "set" },
-    readOnlyMounts: [],
-    secrets: [],
-    products: ["out/**"],
-    outDir: join(root, "out"),
-    network: { mode: "none" },
-    seccomp: DEFAULT_PROFILE,
-    limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 },
-    ...over,
-  });
+  const spec = (command: string, over: Partial<SandboxSpec> = {}): SandboxSpec =>
+    shellSpec(source, join(root, "out"), command, {
+      env: { PATH: "/usr/bin:/bin", MARK: "set" },
+      products: ["out/**"],
+      ...over,
+    });
 
-  beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), "bulwark-none-test-"));
-    source = join(root, "src");
-    hostTmp = join(root, "hosttmp");
-    mkdirSync(source);
-    mkdirSync(hostTmp);
-    writeFileSync(join(source, "a.txt"), "alpha\n");
+  beforeAll(async () => {
+    fixture = await sandboxFixture("bulwark-none-test-", { "a.txt": "alpha\n" });
+    ({ root, source, hostTmp } = fixture);
   });
   afterEach(() => {
     expect(readdirSync(hostTmp)).toEqual([]);
-    expect(leftoverCgroups()).toEqual([]);
+    expect(leftoverCgroups(CGROUP_PREFIX)).toEqual([]);
     expect(readFileSync(join(source, "a.txt"), "utf8")).toBe("alpha\n");
     expect(readdirSync(source)).toEqual(["a.txt"]);
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => removeFixture(fixture));
 
   it("is registered as not isolated; every registry entry creates what it declares", () => {
     expect(SANDBOX_BACKENDS[0]?.name).toBe("bwrap");
@@ -513,14 +381,7 @@ describe("none backend (no isolation, --insecure only)", () => {
     );
     expect(r.limit?.kind).toBe("timeout");
     expect(r.signal).toBe("SIGKILL");
-    const alive = readdirSync("/proc").filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "latin1").includes(marker);
-      } catch {
-        return false;
-      }
-    });
-    expect(alive).toEqual([]);
+    expect(processesWith(marker)).toEqual([]);
   });
 
   it("refuses secrets and relocated mounts rather than faking them", async () => {

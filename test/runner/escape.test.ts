@@ -6,118 +6,60 @@
  * is missing outside CI; in CI a missing bwrap fails every test here.
  */
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { networkInterfaces, tmpdir } from "node:os";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type BwrapResult, createBwrapBackend } from "../../src/runner/backends/index.js";
-import { treeDigest } from "../../src/runner/inputs.js";
-import { DEFAULT_PROFILE, syscallNumber, toSeccompArch } from "../../src/runner/seccomp/index.js";
-import { DEFAULT_LIMITS, type Limits, type SandboxSpec } from "../../src/runner/types.js";
-import { isCI } from "../support/shared.js";
+import { createBwrapBackend } from "../../src/runner/backends/index.js";
+import { syscallNumber, toSeccompArch } from "../../src/runner/seccomp/index.js";
+import {
+  expectHostUnchanged as expectHostAsBefore,
+  logText as text,
+  removeFixture,
+  type SandboxFixture,
+  sandboxFixture,
+  shellSpec,
+  skipWithoutBwrap,
+  type SpecOverrides,
+} from "../support/runner.js";
 
-const haveBwrap = spawnSync("bwrap", ["--version"]).status === 0;
 const CGROUP_PREFIX = `bulwark-escape-${process.pid}-`;
 const EPERM = 1;
-const text = (r: BwrapResult) => Buffer.from(r.log).toString("utf8");
 const nr = (name: string) => syscallNumber(toSeccompArch(process.arch), name)!;
 
-/** Host processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(marker)) found.push(Number(pid));
-    } catch {
-      // exited
-    }
-  }
-  return found.filter((p) => p !== process.pid);
-}
-
-function leftoverCgroups(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries)
-      if (e.isDirectory()) {
-        if (e.name.startsWith(CGROUP_PREFIX)) found.push(join(dir, e.name));
-        else if (depth > 0) walk(join(dir, e.name), depth - 1);
-      }
-  };
-  for (const c of ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup"]) walk(c, 3);
-  return found;
-}
-
-describe.skipIf(!haveBwrap && !isCI())("escapes and abuse in the bwrap sandbox", () => {
+describe.skipIf(skipWithoutBwrap)("escapes and abuse in the bwrap sandbox", () => {
+  let fixture: SandboxFixture;
   let root: string;
-  let source: string;
   let hostTmp: string;
-  let before: string;
   const backend = () => createBwrapBackend({ tmpDir: hostTmp, cgroupPrefix: CGROUP_PREFIX });
   const marker = () => `1000.${process.pid}${Math.floor(Math.random() * 1e6)}`;
-
-  function spec(
-    command: string,
-    over: Omit<Partial<SandboxSpec>, "limits"> & { limits?: Partial<Limits> } = {},
-  ): SandboxSpec {
-    return {
-      command: ["sh", "-c", command],
-      source,
+  const spec = (command: string, over: SpecOverrides = {}) =>
+    shellSpec(fixture.source, join(root, "out"), command, {
       env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/workspace" },
-      readOnlyMounts: [],
-      secrets: [],
-      products: [],
-      outDir: join(root, "out"),
-      network: { mode: "none" },
-      seccomp: DEFAULT_PROFILE,
       ...over,
-      limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000, ...over.limits },
-    };
-  }
+    });
 
   /** The host is as it was before the run. */
   async function expectHostUnchanged(markers: readonly string[] = []): Promise<void> {
-    expect((await treeDigest(source)).digest).toBe(before);
-    expect(readdirSync(hostTmp)).toEqual([]);
-    expect(leftoverCgroups()).toEqual([]);
-    for (const m of markers) expect(processesWith(m)).toEqual([]);
-    if (existsSync(join(root, "out")))
-      expect(readdirSync(join(root, "out")).filter((n) => n.startsWith(".bulwark-staging-"))).toEqual([]);
+    await expectHostAsBefore(fixture, CGROUP_PREFIX, markers);
     // The host can still start processes.
     expect(spawnSync("true").status).toBe(0);
   }
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), "bulwark-escape-test-"));
-    source = join(root, "src");
-    hostTmp = join(root, "hosttmp");
-    mkdirSync(join(source, "pkg"), { recursive: true });
-    mkdirSync(hostTmp);
-    writeFileSync(join(source, "build.sh"), "echo building\n", { mode: 0o755 });
-    writeFileSync(join(source, "pkg", "data.json"), '{"a":1}\n');
-    before = (await treeDigest(source)).digest;
+    fixture = await sandboxFixture("bulwark-escape-test-", {
+      "build.sh": { text: "echo building\n", mode: 0o755 },
+      "pkg/data.json": '{"a":1}\n',
+    });
+    ({ root, hostTmp } = fixture);
   });
 
   afterEach(async () => {
     await expectHostUnchanged();
   });
 
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => removeFixture(fixture));
 
   it("cannot reach a TCP server on the host's loopback or its other addresses", async () => {
     const connections: Socket[] = [];

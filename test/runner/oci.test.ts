@@ -7,19 +7,8 @@
  * in CI a missing runc fails every one of them.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer as createHttpServer } from "node:http";
+import { mkdirSync, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -28,37 +17,34 @@ import {
   OCI_CONTAINER_ROOT_HOST_ID,
   OCI_RUNTIME_ENV,
   type OciBundleLayout,
-  type OciResult,
   resolveOciRuntime,
 } from "../../src/runner/backends/oci.js";
-import { treeDigest } from "../../src/runner/inputs.js";
-import { EgressProxy } from "../../src/runner/proxy.js";
 import { DEFAULT_PROFILE, toOciSeccomp } from "../../src/runner/seccomp/index.js";
-import { DEFAULT_LIMITS, type Limits, type SandboxSpec } from "../../src/runner/types.js";
+import type { Limits } from "../../src/runner/types.js";
+import {
+  checkEgressProxy,
+  checkScrubbedEnvironment,
+  checkSourceTooBig,
+  expectSourceAndTmpUnchanged,
+  leftoverCgroups,
+  logText as text,
+  processesWith,
+  removeFixture,
+  type SandboxFixture,
+  sandboxFixture,
+  SOURCE_FILES,
+  expectProductFiles,
+  expectUnprivileged,
+  WORKSPACE_COPY_LINES,
+  sandboxSpec as baseSpec,
+  sha256,
+  shellSpec,
+  type SpecOverrides,
+} from "../support/runner.js";
 import { isCI } from "../support/shared.js";
-
-type SpecOverrides = Omit<Partial<SandboxSpec>, "limits"> & { limits?: Partial<Limits> };
 
 const runc = resolveOciRuntime({ PATH: process.env.PATH ?? "" });
 const haveRunc = "path" in runc;
-const text = (r: OciResult) => Buffer.from(r.log).toString("utf8");
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-function baseSpec(source: string, outDir: string, over: SpecOverrides = {}): SandboxSpec {
-  return {
-    command: ["true"],
-    source,
-    env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/workspace", LANG: "C.UTF-8" },
-    readOnlyMounts: [],
-    secrets: [],
-    products: [],
-    outDir,
-    network: { mode: "none" },
-    seccomp: DEFAULT_PROFILE,
-    ...over,
-    limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000, ...over.limits },
-  };
-}
 
 describe("buildOciConfig", () => {
   const layout: OciBundleLayout = {
@@ -215,19 +201,16 @@ describe("resolveOciRuntime", () => {
 });
 
 describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
+  let fixture: SandboxFixture;
   let root: string;
-  let source: string;
   let hostTmp: string;
   let secretsTmp: string;
-  let before: string;
   const backend = () => createOciBackend({ tmpDir: hostTmp, secretsDir: secretsTmp });
   const spec = (command: string, over: SpecOverrides = {}) =>
-    baseSpec(source, join(root, "out"), { command: ["sh", "-c", command], ...over });
+    shellSpec(fixture.source, join(root, "out"), command, over);
 
-  const cgroupLeftovers = () =>
-    ["/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup"]
-      .filter((d) => existsSync(d))
-      .flatMap((d) => readdirSync(d).filter((n) => n.startsWith("bulwark.oci")));
+  /** Containers' cgroups left directly in the cgroup roots. */
+  const cgroupLeftovers = () => leftoverCgroups("bulwark.oci", 0);
   const runcContainers = () => {
     const r = spawnSync("runc", ["list", "-q"], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
     return r.stdout
@@ -237,29 +220,21 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
   };
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), "bulwark-oci-test-"));
-    source = join(root, "src");
-    hostTmp = join(root, "hosttmp");
+    fixture = await sandboxFixture("bulwark-oci-test-", SOURCE_FILES);
+    ({ root, hostTmp } = fixture);
     secretsTmp = join(root, "secrets");
-    mkdirSync(join(source, "lib"), { recursive: true });
-    mkdirSync(hostTmp);
     mkdirSync(secretsTmp);
-    writeFileSync(join(source, "a.txt"), "alpha\n");
-    writeFileSync(join(source, "lib", "b.txt"), "beta\n");
-    writeFileSync(join(source, ".hidden"), "dot\n");
-    before = (await treeDigest(source)).digest;
   });
 
   afterEach(async () => {
     // The host is left as it was: same source, no bundle, no secrets, no container, no cgroup.
-    expect((await treeDigest(source)).digest).toBe(before);
-    expect(readdirSync(hostTmp)).toEqual([]);
+    await expectSourceAndTmpUnchanged(fixture);
     expect(readdirSync(secretsTmp)).toEqual([]);
     expect(runcContainers()).toEqual([]);
     expect(cgroupLeftovers()).toEqual([]);
   });
 
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => removeFixture(fixture));
 
   it("is available here (or says why not)", async () => {
     expect(await backend().unavailable()).toBeUndefined();
@@ -269,14 +244,7 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
     const r = await backend().run(
       spec(
         [
-          "set -e",
-          'test "$(pwd)" = /workspace',
-          "cmp /src/a.txt a.txt && cmp /src/lib/b.txt lib/b.txt && cmp /src/.hidden .hidden",
-          "if (echo x > /src/new) 2>/tmp/err; then echo WROTE-SRC; exit 1; fi",
-          'grep -q "Read-only file system" /tmp/err',
-          "if rm /src/a.txt 2>/dev/null; then echo REMOVED-SRC; exit 1; fi",
-          "echo more >> a.txt && rm lib/b.txt && mkdir newdir",
-          "touch /tmp/t /dev/shm/s",
+          ...WORKSPACE_COPY_LINES,
           "if touch /etc/x /usr/x /x /dev/x /run/x 2>/dev/null; then echo WROTE-ROOT; exit 1; fi",
           "if chmod 600 /dev/null 2>/dev/null; then echo CHMOD-DEV; exit 1; fi",
           "test ! -e /sys/kernel",
@@ -304,11 +272,7 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
       ),
     );
     const log = text(r);
-    expect(log).toMatch(/^1000\n1000\nbulwark-sandbox\n/);
-    expect(log).toMatch(/CapEff:\s+0+\n/);
-    expect(log).toMatch(/CapBnd:\s+0+\n/);
-    expect(log).toMatch(/NoNewPrivs:\s+1\n/);
-    expect(log).toMatch(/Seccomp:\s+2\n/);
+    expectUnprivileged(log);
     expect(log).not.toContain("USERNS-ALLOWED");
     // PTRACE_TRACEME would succeed (0) without the filter; the filter makes it EPERM (1).
     expect(log).toContain("ptrace=-1 errno=1");
@@ -331,37 +295,13 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
     );
     expect(r.exitCode).toBe(0);
     expect(r.products.map((p) => p.path)).toEqual(["dist/app.bin", "dist/sub/b.txt"]);
-    for (const p of r.products) {
-      const bytes = readFileSync(join(outDir, p.path));
-      expect(p.sha256).toBe(sha256(bytes));
-      expect(p.size).toBe(bytes.length);
-    }
+    expectProductFiles(r.products, outDir);
     expect(r.products[0]!.size).toBe(300000);
     expect(readdirSync(join(outDir, "dist")).sort()).toEqual(["app.bin", "sub"]);
   });
 
-  it("scrubs the environment: host variables are absent, the spec's are present", async () => {
-    const value = `host-only-${Math.random().toString(36).slice(2)}`;
-    process.env.BULWARK_TEST_SECRET = value;
-    try {
-      const r = await backend().run(
-        spec(
-          [
-            "env",
-            "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < $f 2>/dev/null; done",
-            'echo "FOO=$FOO"',
-          ].join("\n"),
-          { env: { PATH: "/usr/bin:/bin", FOO: "bar" } },
-        ),
-      );
-      expect(r.exitCode).toBe(0);
-      expect(text(r)).toContain("FOO=bar");
-      expect(text(r)).not.toContain(value);
-      expect(text(r)).not.toContain("BULWARK_TEST_SECRET");
-    } finally {
-      delete process.env.BULWARK_TEST_SECRET;
-    }
-  });
+  it("scrubs the environment: host variables are absent, the spec's are present", () =>
+    checkScrubbedEnvironment(backend(), spec));
 
   it("gives secrets as 0400 files at /run/secrets/NAME, never in env, argv or the log", async () => {
     const secret = `s3cr3t-${Math.random().toString(36).slice(2)}`;
@@ -447,16 +387,7 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
     expect(r).toMatchObject({ exitCode: null, signal: "SIGKILL", products: [] });
     expect(text(r)).toContain("started");
     expect(Date.now() - started).toBeLessThan(10_000);
-    const survivors = readdirSync("/proc")
-      .filter((n) => /^\d+$/.test(n))
-      .filter((n) => {
-        try {
-          return readFileSync(`/proc/${n}/cmdline`, "utf8").includes(marker);
-        } catch {
-          return false;
-        }
-      });
-    expect(survivors).toEqual([]);
+    expect(processesWith(marker)).toEqual([]);
     // afterEach: `runc list` shows no container, no cgroup is left.
   });
 
@@ -491,49 +422,11 @@ describe.skipIf(!haveRunc && !isCI())("oci backend with runc", () => {
     expect(r.limit?.kind).toBe("memory");
   });
 
-  it("reports a source that does not fit in the workspace as the workspace limit", async () => {
-    const big = mkdtempSync(join(root, "bigsrc-"));
-    writeFileSync(join(big, "blob"), Buffer.alloc(3 * 2 ** 20, 7));
-    try {
-      const r = await backend().run(spec("echo RAN", { source: big, limits: { workspaceBytes: 2 ** 20 } }));
-      expect(r.limit?.kind).toBe("workspace");
-      expect(text(r)).not.toContain("RAN");
-    } finally {
-      rmSync(big, { recursive: true });
-    }
-  });
+  it("reports a source that does not fit in the workspace as the workspace limit", () =>
+    checkSourceTooBig(backend(), spec, root));
 
-  it("reaches allowlisted hosts through the egress proxy's socket only", async () => {
-    const server = createHttpServer((req, res) => res.end(`hello ${req.url}`));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
-    const dir = mkdtempSync(join(root, "proxy-"));
-    const proxy = await EgressProxy.start({
-      socketPath: join(dir, "proxy.sock"),
-      allow: [`127.0.0.1:${port}`],
-    });
-    try {
-      const r = await backend().run(
-        spec(
-          [
-            `curl -sS --max-time 10 http://127.0.0.1:${port}/via-proxy; echo`,
-            `curl -sS --max-time 10 --noproxy '*' http://127.0.0.1:${port}/direct >/dev/null 2>&1 || echo DIRECT-FAILED`,
-            'echo "proxy=$HTTP_PROXY"',
-          ].join("\n"),
-          { network: { mode: "egress", allow: [`127.0.0.1:${port}`] }, proxySocket: join(dir, "proxy.sock") },
-        ),
-      );
-      expect(text(r)).toContain("hello /via-proxy");
-      expect(text(r)).toContain("DIRECT-FAILED");
-      expect(text(r)).toContain("proxy=http://127.0.0.1:3128");
-      expect(r.exitCode).toBe(0);
-      expect(proxy.entries()).toEqual([expect.objectContaining({ allowed: true })]);
-    } finally {
-      await proxy.close();
-      await new Promise((resolve) => server.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it("reaches allowlisted hosts through the egress proxy's socket only", () =>
+    checkEgressProxy(backend(), spec, root));
 
   it("stops the container when the caller aborts", async () => {
     const controller = new AbortController();

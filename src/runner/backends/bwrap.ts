@@ -26,76 +26,60 @@
  *   signal (SIGXCPU, SIGXFSZ) and the workspace's free space (see `classifyLimit`).
  */
 import { spawn, spawnSync } from "node:child_process";
-import {
-  accessSync,
-  existsSync,
-  constants as fsConstants,
-  lstatSync,
-  readlinkSync,
-  realpathSync,
-} from "node:fs";
-import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { accessSync, existsSync, constants as fsConstants, lstatSync, readlinkSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, posix } from "node:path";
+import { join, posix } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { BulwarkError } from "../../core/index.js";
 import { writeForwarder } from "../forwarder.js";
 import { proxyEnvironment } from "../proxy.js";
 import { compileBpf } from "../seccomp/index.js";
-import type { Mount, SandboxBackend, SandboxResult, SandboxSpec } from "../types.js";
+import type { SandboxBackend, SandboxResult, SandboxSpec } from "../types.js";
 import {
-  type CgroupReport,
-  classifyLimit,
+  checkHostPaths,
+  checkMountTargets,
   collectorScript,
   ControlChannel,
-  decodeStatus,
+  ETC_FROM_HOST,
+  FORWARDER_PORT,
+  GENERATED_ETC,
+  HOST_PATH,
+  interpretSandboxEnd,
   JobCgroups,
-  jobId,
   killPidNamespace,
   killQuietly,
-  type LauncherReport,
-  launcherScript,
+  launcherCommand,
   leakedFdShields,
   type LimitEnforcement,
-  LOG_CAP_BYTES,
+  nodeInstallDir,
   OutputCapture,
   planLimits,
   type ProductMatcher,
   ProductSink,
   ProductStreamReader,
   productMatcher,
-  type RlimitPlan,
+  releaseRun,
+  RunWatch,
+  SANDBOX_GID,
+  SANDBOX_HOSTNAME,
+  SANDBOX_UID,
+  sandboxPidsLimit,
+  type Spawned as SpawnedBase,
+  SYSTEM_DIRS,
   validateSpec,
 } from "./common.js";
 
-export const BWRAP_BACKEND_VERSION = 1;
-export const SANDBOX_HOSTNAME = "bulwark-sandbox";
-export const SANDBOX_UID = 1000;
-export const SANDBOX_GID = 1000;
-/** The egress forwarder's port on the sandbox's loopback. */
-export const FORWARDER_PORT = 3128;
-/** pids.max on top of the job's limit: bwrap, its PID-1 reaper, the launcher and the collector. */
-export const PIDS_OVERHEAD = 16;
-/** …and the egress forwarder (a Node process: a dozen threads). */
-export const FORWARDER_PIDS = 16;
+export {
+  FORWARDER_PIDS,
+  FORWARDER_PORT,
+  PIDS_OVERHEAD,
+  SANDBOX_GID,
+  SANDBOX_HOSTNAME,
+  SANDBOX_UID,
+} from "./common.js";
 
-const HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
-const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-/** /etc entries taken from the host when present: TLS roots, the dynamic linker, alternatives. */
-const ETC_FROM_HOST = [
-  "ssl",
-  "ca-certificates",
-  "pki",
-  "crypto-policies",
-  "alternatives",
-  "ld.so.cache",
-  "ld.so.conf",
-  "ld.so.conf.d",
-  "localtime",
-  "protocols",
-  "services",
-  "os-release",
-];
+export const BWRAP_BACKEND_VERSION = 1;
 /**
  * /proc entries a process with the host's uid 0 (bwrap run as root maps the sandbox user to it;
  * capabilities are gone, but DAC still treats it as the owner of root's files) could write or
@@ -127,9 +111,6 @@ function procHardeningArgs(runDir: string): string[] {
     args.push("--ro-bind", join(runDir, "emptydir"), `/proc/${name}`);
   return args;
 }
-
-/** Paths the backend owns inside the sandbox; read-only mounts may not cover them. */
-const RESERVED = ["/src", "/workspace", "/tmp", "/run/secrets", "/run/bulwark", "/proc", "/dev", "/etc"];
 
 /** Descriptors of the bwrap child: 3 control, 4 products, 5 seccomp, 6 info, 7 args, 8… secrets. */
 const FD = { control: 3, products: 4, seccomp: 5, info: 6, args: 7, secrets: 8 } as const;
@@ -180,38 +161,6 @@ export function systemMountArgs(): string[] {
   return args;
 }
 
-function covered(path: string, by: string): boolean {
-  return path === by || path.startsWith(by === "/" ? "/" : `${by}/`);
-}
-
-/** Node's installation directory when the system mounts do not already hold it. */
-function nodeInstallDir(): string | undefined {
-  const dir = dirname(dirname(realpathSync(process.execPath)));
-  if (dir === "/" || SYSTEM_DIRS.some((d) => covered(dir, d))) return undefined;
-  return dir;
-}
-
-function checkMountTargets(mounts: readonly Mount[]): void {
-  for (const m of mounts) {
-    if (m.sandbox === "/" || RESERVED.some((r) => covered(m.sandbox, r) || covered(r, m.sandbox)))
-      throw new BulwarkError("CONFIG_INVALID", `a read-only mount may not cover ${m.sandbox}`);
-  }
-}
-
-const GENERATED_ETC: Readonly<Record<string, string>> = {
-  passwd: [
-    "root:x:0:0:root:/root:/usr/sbin/nologin",
-    `bulwark:x:${SANDBOX_UID}:${SANDBOX_GID}:bulwark:/workspace:/bin/sh`,
-    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
-    "",
-  ].join("\n"),
-  group: ["root:x:0:", `bulwark:x:${SANDBOX_GID}:`, "nogroup:x:65534:", ""].join("\n"),
-  hosts: `127.0.0.1\tlocalhost ${SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
-  hostname: `${SANDBOX_HOSTNAME}\n`,
-  "nsswitch.conf":
-    "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nservices: files\nprotocols: files\n",
-};
-
 /** The namespace and privilege flags every bwrap sandbox gets. */
 const ISOLATION_ARGS = [
   "--unshare-all",
@@ -229,29 +178,8 @@ const ISOLATION_ARGS = [
   "ALL",
 ];
 
-interface Spawned {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly durationMs: number;
-  readonly timedOut: boolean;
-  readonly aborted: boolean;
+interface Spawned extends SpawnedBase {
   readonly pidNamespace?: number;
-}
-
-/** Checks what the spec names on the host; returns the source's real path. */
-async function checkHostPaths(spec: SandboxSpec): Promise<string> {
-  const source = await realpath(spec.source).catch((e: unknown) => {
-    throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
-  });
-  if (!(await lstat(source)).isDirectory())
-    throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
-  for (const m of spec.readOnlyMounts)
-    await lstat(m.host).catch((e: unknown) => {
-      throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
-    });
-  if (spec.network.mode === "egress" && !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket())
-    throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
-  return source;
 }
 
 /** The run directory's files: generated /etc entries, the collector, masks, the forwarder. */
@@ -304,82 +232,6 @@ function sandboxArgs(spec: SandboxSpec, runDir: string, source: string): string[
     ...["--seccomp", String(FD.seccomp), "--info-fd", String(FD.info)],
     ...["--chdir", "/workspace"],
   ];
-}
-
-/** The launcher command line (bwrap takes the command only from its real argv, not --args). */
-function launcherCommand(spec: SandboxSpec, rlimits: RlimitPlan): string[] {
-  const script = launcherScript({
-    node: realpathSync(process.execPath),
-    collector: "/run/bulwark/collect.mjs",
-    noProducts: spec.products.length === 0,
-    rlimits,
-    ...(spec.network.mode === "egress"
-      ? {
-          egress: {
-            forwarder: "/run/bulwark/forwarder.mjs",
-            socket: "/run/bulwark/proxy.sock",
-            port: FORWARDER_PORT,
-          },
-        }
-      : {}),
-  });
-  return ["/bin/sh", "-c", script, "bulwark-launcher", ...spec.command];
-}
-
-/** How a finished sandbox went: the result, or an error when the sandbox itself failed. */
-async function interpret(
-  spec: SandboxSpec,
-  spawned: Spawned,
-  report: LauncherReport,
-  reader: ProductStreamReader,
-  sink: ProductSink,
-  cgroupReport: CgroupReport | undefined,
-  base: Pick<BwrapResult, "durationMs" | "log" | "enforcement">,
-  tail: () => string,
-): Promise<BwrapResult> {
-  if (spawned.timedOut) {
-    const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
-    return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
-  }
-  if (report.phase === undefined || spawned.code === null)
-    throw new BulwarkError("INTERNAL", `the bwrap sandbox did not start: ${tail() || "no output"}`, {
-      details: { exitCode: spawned.code, signal: spawned.signal },
-    });
-  if (report.error === "copy") {
-    const ws = report.fs.workspace;
-    if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02)) {
-      const message = `the source does not fit in the workspace (${spec.limits.workspaceBytes} bytes)`;
-      return { ...base, exitCode: null, signal: null, limit: { kind: "workspace", message }, products: [] };
-    }
-    throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${tail()}`);
-  }
-  if (report.error === "forwarder" || report.error === "rlimit")
-    throw new BulwarkError("INTERNAL", `the sandbox launcher failed (${report.error}): ${tail()}`);
-
-  const { exitCode, signal } = decodeStatus(spawned.code);
-  const failed = spawned.code !== 0;
-  const limit = classifyLimit({
-    limits: spec.limits,
-    timedOut: false,
-    ...(cgroupReport ? { cgroup: cgroupReport } : {}),
-    signal,
-    failed,
-    ...(report.childCpuSeconds !== undefined ? { childCpuSeconds: report.childCpuSeconds } : {}),
-    ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
-  });
-  const outcome = { ...base, exitCode, signal, ...(limit ? { limit } : {}) };
-  // Products count only when the launcher finished and the stream is whole; a step that
-  // succeeded without them is a sandbox failure, never a success with fewer products.
-  const complete =
-    report.phase === "end" && report.status === spawned.code && reader.ended && reader.error === undefined;
-  if (complete) return { ...outcome, products: await sink.commit() };
-  if (!failed && !limit)
-    throw new BulwarkError(
-      "INTERNAL",
-      `collecting the products failed: ${reader.error ?? report.error ?? "the launcher did not finish"}`,
-    );
-  await sink.discard();
-  return { ...outcome, products: [] };
 }
 
 export class BwrapBackend implements SandboxBackend {
@@ -437,24 +289,15 @@ export class BwrapBackend implements SandboxBackend {
     const sink = new ProductSink(spec.outDir, matcher, spec.limits.workspaceBytes);
     try {
       await prepareRunDir(runDir, matcher, egress);
-      if (this.options.cgroupRoot !== false)
-        cgroups = await JobCgroups.create(
-          `${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
-          spec.limits.pids + PIDS_OVERHEAD + (egress ? FORWARDER_PIDS : 0),
-          spec.limits.memoryBytes,
-          this.options.cgroupRoot,
-        );
+      cgroups = await JobCgroups.forJob(this.options, sandboxPidsLimit(spec), spec.limits.memoryBytes);
       const { enforcement, rlimits } = planLimits(spec.limits, cgroups, "tmpfs");
-      const capture = new OutputCapture(
-        spec.secrets.map((s) => s.value),
-        spec.onOutput,
-        this.options.logCapBytes ?? LOG_CAP_BYTES,
-      );
+      const capture = OutputCapture.forSpec(spec, this.options.logCapBytes);
       const control = new ControlChannel();
       const reader = new ProductStreamReader(sink);
       const spawned = await this.spawnSandbox(
         bwrap,
         sandboxArgs(spec, runDir, source),
+        // bwrap takes the command only from its real argv, not --args.
         launcherCommand(spec, rlimits),
         program,
         spec,
@@ -469,16 +312,10 @@ export class BwrapBackend implements SandboxBackend {
       capture.finish();
       if (spawned.aborted) spec.signal?.throwIfAborted();
       const base = { durationMs: spawned.durationMs, log: capture.log(), enforcement };
-      return await interpret(spec, spawned, control.report(), reader, sink, cgroupReport, base, () =>
-        capture.tail(),
-      );
+      const end = { backend: "bwrap", spec, spawned, control, reader, sink, cgroup: cgroupReport };
+      return await interpretSandboxEnd({ ...end, tail: () => capture.tail() }, base);
     } finally {
-      await sink.discard().catch(() => undefined);
-      try {
-        await cgroups?.destroy();
-      } finally {
-        await rm(runDir, { recursive: true, force: true });
-      }
+      await releaseRun(sink, cgroups, runDir);
     }
   }
 
@@ -518,31 +355,18 @@ export class BwrapBackend implements SandboxBackend {
     return new Promise<Spawned>((resolve, reject) => {
       const child = spawn(file, argv, { detached: true, env: { PATH: HOST_PATH }, stdio });
       shields.close();
-      let timedOut = false;
-      let aborted = false;
       const streams = child.stdio;
       const readable = (fd: number) => streams[fd] as Readable;
       const writable = (fd: number) => streams[fd] as Writable;
       for (const s of streams) s?.on("error", () => undefined);
 
-      const killAll = () => {
+      const watch = new RunWatch(spec, () => {
         if (child.pid !== undefined) killQuietly(-child.pid);
         void cgroups?.members().then((pids) => pids.forEach((p) => killQuietly(p)));
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killAll();
-      }, spec.limits.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        killAll();
-      };
-      spec.signal?.addEventListener("abort", onAbort, { once: true });
+      });
 
-      readable(1).on("data", (c: Buffer) => capture.push("stdout", c));
-      readable(1).on("end", () => capture.end("stdout"));
-      readable(2).on("data", (c: Buffer) => capture.push("stderr", c));
-      readable(2).on("end", () => capture.end("stderr"));
+      capture.follow("stdout", readable(1));
+      capture.follow("stderr", readable(2));
       readable(FD.control).on("data", (c: Buffer) => control.push(c));
       const productsDone = reader.consume(readable(FD.products));
       const info: Buffer[] = [];
@@ -552,14 +376,12 @@ export class BwrapBackend implements SandboxBackend {
       spec.secrets.forEach((s, i) => writable(FD.secrets + i).end(s.value));
 
       child.on("error", (e) => {
-        clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
+        watch.stop();
         reject(new BulwarkError("INTERNAL", `cannot start bwrap: ${e.message}`, { cause: e }));
       });
       child.on("close", (code, signal) => {
         const durationMs = Date.now() - started;
-        clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
+        watch.stop();
         streams[0]?.destroy();
         const ns = /"pid-namespace"\s*:\s*(\d+)/.exec(Buffer.concat(info).toString("utf8"))?.[1];
         productsDone.then(
@@ -568,8 +390,8 @@ export class BwrapBackend implements SandboxBackend {
               code,
               signal,
               durationMs,
-              timedOut,
-              aborted,
+              timedOut: watch.timedOut,
+              aborted: watch.aborted,
               ...(ns ? { pidNamespace: Number(ns) } : {}),
             }),
           reject,

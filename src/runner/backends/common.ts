@@ -17,6 +17,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
 } from "node:fs";
 import {
   lstat,
@@ -25,17 +26,18 @@ import {
   open,
   readdir,
   readFile,
+  realpath,
   rename,
   rm,
   rmdir,
   writeFile,
 } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
-import { isAbsolute, join, posix } from "node:path";
+import { dirname, isAbsolute, join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import picomatch from "picomatch";
 import { BulwarkError } from "../../core/index.js";
-import type { Limits, LimitKind, Product, SandboxSpec } from "../types.js";
+import type { Limits, LimitKind, Mount, Product, SandboxResult, SandboxSpec } from "../types.js";
 
 /** The log keeps this many bytes of output; the rest is dropped behind a truncation marker. */
 export const LOG_CAP_BYTES = 16 * 2 ** 20;
@@ -100,6 +102,116 @@ export function validateSpec(spec: SandboxSpec): void {
   if (l.timeoutMs > 2 ** 31 - 1) throw invalid("limit timeoutMs must be at most 2147483647 (24.8 days)");
   if (spec.network.mode === "egress" && !spec.proxySocket)
     throw invalid("network egress needs the proxy's socket (proxySocket)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The isolated sandboxes' layout (bwrap and oci)
+
+export const SANDBOX_HOSTNAME = "bulwark-sandbox";
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+/** The egress forwarder's port on the sandbox's loopback. */
+export const FORWARDER_PORT = 3128;
+/** pids.max on top of the job's limit: bwrap, its PID-1 reaper, the launcher and the collector. */
+export const PIDS_OVERHEAD = 16;
+/** …and the egress forwarder (a Node process: a dozen threads). */
+export const FORWARDER_PIDS = 16;
+/** The PATH the sandbox runtime itself (bwrap, runc) is started with. */
+export const HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+/** The host's system directories, read-only in the sandbox (usrmerge symlinks as symlinks). */
+export const SYSTEM_DIRS: readonly string[] = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+];
+/** /etc entries taken from the host when present: TLS roots, the dynamic linker, alternatives. */
+export const ETC_FROM_HOST: readonly string[] = [
+  "ssl",
+  "ca-certificates",
+  "pki",
+  "crypto-policies",
+  "alternatives",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "localtime",
+  "protocols",
+  "services",
+  "os-release",
+];
+/** Generated /etc files, so the command sees the same users and names in every sandbox. */
+export const GENERATED_ETC: Readonly<Record<string, string>> = {
+  passwd: [
+    "root:x:0:0:root:/root:/usr/sbin/nologin",
+    `bulwark:x:${SANDBOX_UID}:${SANDBOX_GID}:bulwark:/workspace:/bin/sh`,
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+    "",
+  ].join("\n"),
+  group: ["root:x:0:", `bulwark:x:${SANDBOX_GID}:`, "nogroup:x:65534:", ""].join("\n"),
+  hosts: `127.0.0.1\tlocalhost ${SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+  hostname: `${SANDBOX_HOSTNAME}\n`,
+  "nsswitch.conf":
+    "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nservices: files\nprotocols: files\n",
+};
+/** Paths the backends own inside the sandbox; read-only mounts may not cover them. */
+export const RESERVED_PATHS: readonly string[] = [
+  "/src",
+  "/workspace",
+  "/tmp",
+  "/run/secrets",
+  "/run/bulwark",
+  "/proc",
+  "/dev",
+  "/etc",
+];
+
+function covered(path: string, by: string): boolean {
+  return path === by || path.startsWith(by === "/" ? "/" : `${by}/`);
+}
+
+/** Node's installation directory when the system mounts do not already hold it. */
+export function nodeInstallDir(): string | undefined {
+  const dir = dirname(dirname(realpathSync(process.execPath)));
+  if (dir === "/" || SYSTEM_DIRS.some((d) => covered(dir, d))) return undefined;
+  return dir;
+}
+
+/** Refuses a read-only mount over `/` or over (or under) one of the `reserved` paths. */
+export function checkMountTargets(mounts: readonly Mount[], reserved = RESERVED_PATHS): void {
+  for (const m of mounts)
+    if (m.sandbox === "/" || reserved.some((r) => covered(m.sandbox, r) || covered(r, m.sandbox)))
+      throw new BulwarkError("CONFIG_INVALID", `a read-only mount may not cover ${m.sandbox}`);
+}
+
+/** The source's real path; throws unless it is a directory. */
+export async function resolveSource(spec: SandboxSpec): Promise<string> {
+  const source = await realpath(spec.source).catch((e: unknown) => {
+    throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
+  });
+  if (!(await lstat(source)).isDirectory())
+    throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
+  return source;
+}
+
+/** Checks what the spec names on the host (source, mount sources, proxy socket); returns the source's real path. */
+export async function checkHostPaths(spec: SandboxSpec): Promise<string> {
+  const source = await resolveSource(spec);
+  for (const m of spec.readOnlyMounts)
+    await lstat(m.host).catch((e: unknown) => {
+      throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
+    });
+  if (spec.network.mode === "egress" && !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket())
+    throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
+  return source;
+}
+
+/** pids.max of an isolated sandbox: the job's limit plus the launcher's own processes. */
+export function sandboxPidsLimit(spec: Pick<SandboxSpec, "limits" | "network">): number {
+  return spec.limits.pids + PIDS_OVERHEAD + (spec.network.mode === "egress" ? FORWARDER_PIDS : 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,7 +625,7 @@ export function launcherScript(o: LauncherOptions): string {
     'fsstats() { s=$(stat -f -c "%a %S %d %b" /workspace /tmp) || return 1; set -- $s; ctl "fs workspace $(($1 * $2)) $3 $(($4 * $2))"; ctl "fs tmp $(($5 * $6)) $7 $(($8 * $6))"; }',
     'ctl "phase start"',
     // An empty source needs no copy (a glob loop, so checking costs no fork).
-    "has_src=no; for f in /src/* /src/.[!.]* /src/..?*; do [ -e \"$f\" ] || [ -L \"$f\" ] && { has_src=yes; break; }; done",
+    'has_src=no; for f in /src/* /src/.[!.]* /src/..?*; do [ -e "$f" ] || [ -L "$f" ] && { has_src=yes; break; }; done',
     'if [ "$has_src" = yes ] && ! cp -a /src/. /workspace/; then',
     `  ctl "error copy"; ${node} ${collector} --stats; exit ${LAUNCHER_FAILURE_STATUS}`,
     "fi",
@@ -557,6 +669,29 @@ export function launcherScript(o: LauncherOptions): string {
     'exit "$st"',
   );
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The sandbox's first process: the launcher (collector and forwarder under /run/bulwark) with
+ * `rlimits`, then the command.
+ */
+export function launcherCommand(spec: SandboxSpec, rlimits: RlimitPlan): string[] {
+  const script = launcherScript({
+    node: realpathSync(process.execPath),
+    collector: "/run/bulwark/collect.mjs",
+    noProducts: spec.products.length === 0,
+    rlimits,
+    ...(spec.network.mode === "egress"
+      ? {
+          egress: {
+            forwarder: "/run/bulwark/forwarder.mjs",
+            socket: "/run/bulwark/proxy.sock",
+            port: FORWARDER_PORT,
+          },
+        }
+      : {}),
+  });
+  return ["/bin/sh", "-c", script, "bulwark-launcher", ...spec.command];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,12 +841,27 @@ export class OutputCapture {
     this.redactors = { stdout: new Redactor(secrets), stderr: new Redactor(secrets) };
   }
 
+  /** The capture of a run of `spec`: its secrets masked, its `onOutput` fed. */
+  static forSpec(spec: SandboxSpec, cap: number = LOG_CAP_BYTES): OutputCapture {
+    return new OutputCapture(
+      spec.secrets.map((s) => s.value),
+      spec.onOutput,
+      cap,
+    );
+  }
+
   push(stream: OutputStream, chunk: Uint8Array): void {
     this.append(stream, this.redactors[stream].push(chunk));
   }
 
   end(stream: OutputStream): void {
     this.append(stream, this.redactors[stream].flush());
+  }
+
+  /** Captures what `readable` delivers as `stream`, until it ends. */
+  follow(stream: OutputStream, readable: Readable): void {
+    readable.on("data", (c: Buffer) => this.push(stream, c));
+    readable.on("end", () => this.end(stream));
   }
 
   /** A line of the backend's own (e.g. why the sandbox could not start), on stderr. */
@@ -813,6 +963,28 @@ function counter(text: string, key: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * The pids and memory counters of a cgroup (v1: one directory a controller; v2: the same one).
+ * Without `version`, a memory directory with a `memory.events` file is taken for v2.
+ */
+export async function readCgroupReport(
+  dirs: { readonly pids?: string | undefined; readonly memory?: string | undefined },
+  version?: 1 | 2,
+): Promise<CgroupReport> {
+  const pidsRefused = dirs.pids ? counter(await readCgroupFile(dirs.pids, "pids.events"), "max") : 0;
+  if (!dirs.memory) return { pidsRefused, oomKills: 0 };
+  if (version !== 1) {
+    const events = await readCgroupFile(dirs.memory, "memory.events");
+    if (events || version === 2) return { pidsRefused, oomKills: counter(events, "oom_kill") };
+  }
+  const oom = await readCgroupFile(dirs.memory, "memory.oom_control");
+  // Kernels before 4.13 have no oom_kill counter: a failed charge is the best evidence then.
+  const oomKills = /^oom_kill /m.test(oom)
+    ? counter(oom, "oom_kill")
+    : Number((await readCgroupFile(dirs.memory, "memory.failcnt")).trim() || 0);
+  return { pidsRefused, oomKills };
+}
+
 async function isDir(path: string): Promise<boolean> {
   return (await lstat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
@@ -841,6 +1013,24 @@ export class JobCgroups {
   get enforcement(): Pick<LimitEnforcement, "pids" | "memory"> {
     const mech = this.version === 1 ? "cgroup-v1" : "cgroup-v2";
     return { pids: this.pidsDir ? mech : "none", memory: this.memoryDir ? mech : "rlimit" };
+  }
+
+  /**
+   * The job's cgroups as a backend's options ask for them: none when `cgroupRoot` is `false`,
+   * else named `cgroupPrefix` (default `bulwark-`) plus a fresh job id, under `cgroupRoot`.
+   */
+  static async forJob(
+    options: { readonly cgroupRoot?: string | false; readonly cgroupPrefix?: string },
+    pidsMax: number,
+    memoryBytes: number,
+  ): Promise<JobCgroups | undefined> {
+    if (options.cgroupRoot === false) return undefined;
+    return JobCgroups.create(
+      `${options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
+      pidsMax,
+      memoryBytes,
+      options.cgroupRoot,
+    );
   }
 
   /**
@@ -943,21 +1133,7 @@ export class JobCgroups {
   }
 
   async report(): Promise<CgroupReport> {
-    let pidsRefused = 0;
-    let oomKills = 0;
-    if (this.pidsDir) pidsRefused = counter(await readCgroupFile(this.pidsDir, "pids.events"), "max");
-    if (this.memoryDir) {
-      if (this.version === 2)
-        oomKills = counter(await readCgroupFile(this.memoryDir, "memory.events"), "oom_kill");
-      else {
-        const oom = await readCgroupFile(this.memoryDir, "memory.oom_control");
-        // Kernels before 4.13 have no oom_kill counter: a failed charge is the best evidence then.
-        oomKills = /^oom_kill /m.test(oom)
-          ? counter(oom, "oom_kill")
-          : Number((await readCgroupFile(this.memoryDir, "memory.failcnt")).trim() || 0);
-      }
-    }
-    return { pidsRefused, oomKills };
+    return readCgroupReport({ pids: this.pidsDir, memory: this.memoryDir }, this.version);
   }
 
   /**
@@ -1172,6 +1348,145 @@ export function classifyLimit(e: LimitEvidence): { kind: LimitKind; message: str
   if (e.failed && w && (w.freeFiles === 0 || w.free < Math.min(2 ** 20, w.total * 0.02)))
     return { kind: "workspace", message: `the workspace (${mib(l.workspaceBytes)}) is full` };
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A run's end
+
+/** How a sandbox's process ended, as the host saw it. */
+export interface Spawned {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+}
+
+/**
+ * Calls `kill` when the spec's wall-clock limit passes (then `timedOut`) or its signal aborts
+ * (then `aborted`), until {@link stop}.
+ */
+export class RunWatch {
+  timedOut = false;
+  aborted = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly spec: SandboxSpec,
+    kill: () => void,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      kill();
+    }, spec.limits.timeoutMs);
+    this.onAbort = () => {
+      this.aborted = true;
+      kill();
+    };
+    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.spec.signal?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/** What every result carries besides the command's outcome. */
+type ResultBase = Omit<SandboxResult, "exitCode" | "signal" | "limit" | "products">;
+
+/** The result of a run the host's timer killed. */
+export function timedOutResult<B extends ResultBase>(limits: Limits, base: B): B & SandboxResult {
+  const limit = classifyLimit({ limits, timedOut: true, signal: "SIGKILL", failed: true });
+  return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
+}
+
+/** What the host knows when an isolated sandbox (launcher, collector, product stream) has ended. */
+export interface SandboxEnd {
+  /** The backend's name, for errors. */
+  readonly backend: string;
+  readonly spec: SandboxSpec;
+  readonly spawned: Pick<Spawned, "code" | "signal" | "timedOut">;
+  readonly control: ControlChannel;
+  readonly reader: ProductStreamReader;
+  readonly sink: ProductSink;
+  readonly cgroup: CgroupReport | undefined;
+  /** The log's tail, for errors. */
+  readonly tail: () => string;
+  /** Why the sandbox did not start, from the runtime's own records ("" when they say nothing). */
+  readonly startFailure?: () => Promise<string>;
+}
+
+/**
+ * How a finished sandbox went: the result (its products committed, or discarded when the run
+ * failed), or an error when the sandbox itself failed.
+ */
+export async function interpretSandboxEnd<B extends ResultBase>(
+  end: SandboxEnd,
+  base: B,
+): Promise<B & SandboxResult> {
+  const { spec, spawned, reader, sink, cgroup, tail } = end;
+  if (spawned.timedOut) return timedOutResult(spec.limits, base);
+  const report = end.control.report();
+  if (report.phase === undefined || spawned.code === null) {
+    const why = (await end.startFailure?.()) || tail() || "no output";
+    throw new BulwarkError("INTERNAL", `the ${end.backend} sandbox did not start: ${why}`, {
+      details: { exitCode: spawned.code, signal: spawned.signal },
+    });
+  }
+  if (report.error === "copy") {
+    const ws = report.fs.workspace;
+    if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02)) {
+      const message = `the source does not fit in the workspace (${spec.limits.workspaceBytes} bytes)`;
+      return { ...base, exitCode: null, signal: null, limit: { kind: "workspace", message }, products: [] };
+    }
+    throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${tail()}`);
+  }
+  if (report.error === "forwarder" || report.error === "rlimit")
+    throw new BulwarkError("INTERNAL", `the sandbox launcher failed (${report.error}): ${tail()}`);
+
+  const { exitCode, signal } = decodeStatus(spawned.code);
+  const failed = spawned.code !== 0;
+  const limit = classifyLimit({
+    limits: spec.limits,
+    timedOut: false,
+    ...(cgroup ? { cgroup } : {}),
+    signal,
+    failed,
+    ...(report.childCpuSeconds !== undefined ? { childCpuSeconds: report.childCpuSeconds } : {}),
+    ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
+  });
+  const outcome = { ...base, exitCode, signal, ...(limit ? { limit } : {}) };
+  // Products count only when the launcher finished and the stream is whole; a step that
+  // succeeded without them is a sandbox failure, never a success with fewer products.
+  const complete =
+    report.phase === "end" && report.status === spawned.code && reader.ended && reader.error === undefined;
+  if (complete) return { ...outcome, products: await sink.commit() };
+  if (!failed && !limit)
+    throw new BulwarkError(
+      "INTERNAL",
+      `collecting the products failed: ${reader.error ?? report.error ?? "the launcher did not finish"}`,
+    );
+  await sink.discard();
+  return { ...outcome, products: [] };
+}
+
+/**
+ * After a run of bwrap or none, whatever happened: the staged products, the job's cgroups and the
+ * run directory go (the directory even when the cgroups cannot).
+ */
+export async function releaseRun(
+  sink: ProductSink,
+  cgroups: JobCgroups | undefined,
+  runDir: string,
+): Promise<void> {
+  await sink.discard().catch(() => undefined);
+  try {
+    await cgroups?.destroy();
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
 }
 
 /** A short random id for temp and cgroup names. */

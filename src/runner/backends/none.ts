@@ -11,7 +11,7 @@
  * than the host's own.
  */
 import { spawn } from "node:child_process";
-import { cp, lstat, mkdtemp, realpath, rm } from "node:fs/promises";
+import { cp, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -22,7 +22,6 @@ import {
   collectLocalProducts,
   decodeStatus,
   JobCgroups,
-  jobId,
   killQuietly,
   leakedFdShields,
   type LimitEnforcement,
@@ -31,7 +30,12 @@ import {
   planLimits,
   ProductSink,
   productMatcher,
+  releaseRun,
+  resolveSource,
   rlimitCommands,
+  RunWatch,
+  type Spawned,
+  timedOutResult,
   validateSpec,
 } from "./common.js";
 
@@ -59,14 +63,6 @@ function wrapper(rlimits: string): string {
   ].join("\n");
 }
 
-interface Exited {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly durationMs: number;
-  readonly timedOut: boolean;
-  readonly aborted: boolean;
-}
-
 /** Refuses what this backend cannot honour (fail closed); returns the source's real path. */
 async function checkSpec(spec: SandboxSpec): Promise<string> {
   validateSpec(spec);
@@ -82,12 +78,7 @@ async function checkSpec(spec: SandboxSpec): Promise<string> {
       `the none backend cannot mount ${moved.host} at ${moved.sandbox}: it runs on the host's filesystem`,
     );
   spec.signal?.throwIfAborted();
-  const source = await realpath(spec.source).catch((e: unknown) => {
-    throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
-  });
-  if (!(await lstat(source)).isDirectory())
-    throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
-  return source;
+  return resolveSource(spec);
 }
 
 /**
@@ -100,7 +91,7 @@ async function execute(
   rlimits: string,
   cgroups: JobCgroups | undefined,
   capture: OutputCapture,
-): Promise<Exited> {
+): Promise<Spawned> {
   const shields = leakedFdShields(3);
   const started = Date.now();
   const child = spawn(
@@ -109,39 +100,27 @@ async function execute(
     { cwd, detached: true, env: { ...spec.env }, stdio: ["ignore", "pipe", "pipe", ...shields.stdio] },
   );
   shields.close();
-  let timedOut = false;
-  let aborted = false;
   const killAll = async () => {
     if (child.pid !== undefined) killQuietly(-child.pid);
     for (const pid of (await cgroups?.members()) ?? []) killQuietly(pid);
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void killAll();
-  }, spec.limits.timeoutMs);
-  const onAbort = () => {
-    aborted = true;
-    void killAll();
-  };
-  spec.signal?.addEventListener("abort", onAbort, { once: true });
+  const watch = new RunWatch(spec, () => void killAll());
   const stdout = child.stdout as Readable;
   const stderr = child.stderr as Readable;
-  stdout.on("data", (c: Buffer) => capture.push("stdout", c));
-  stdout.on("end", () => capture.end("stdout"));
-  stderr.on("data", (c: Buffer) => capture.push("stderr", c));
-  stderr.on("end", () => capture.end("stderr"));
+  capture.follow("stdout", stdout);
+  capture.follow("stderr", stderr);
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.on("error", reject);
       // "exit", not "close": a background process may hold the pipes open; it is killed next.
       child.on("exit", (c, s) => resolve([c, s]));
     });
-    return { code, signal, durationMs: Date.now() - started, timedOut, aborted };
+    const durationMs = Date.now() - started;
+    return { code, signal, durationMs, timedOut: watch.timedOut, aborted: watch.aborted };
   } catch (e) {
     throw new BulwarkError("INTERNAL", `cannot start /bin/sh: ${(e as Error).message}`, { cause: e });
   } finally {
-    clearTimeout(timer);
-    spec.signal?.removeEventListener("abort", onAbort);
+    watch.stop();
     // Whatever the command left running in its process group (or cgroup) goes now.
     await killAll();
     stdout.destroy();
@@ -169,13 +148,7 @@ export class NoneBackend implements SandboxBackend {
     try {
       const workspace = join(runDir, "workspace");
       await cp(source, workspace, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-      if (this.options.cgroupRoot !== false)
-        cgroups = await JobCgroups.create(
-          `${this.options.cgroupPrefix ?? "bulwark-"}${jobId()}`,
-          spec.limits.pids + 1,
-          spec.limits.memoryBytes,
-          this.options.cgroupRoot,
-        );
+      cgroups = await JobCgroups.forJob(this.options, spec.limits.pids + 1, spec.limits.memoryBytes);
       const { enforcement, rlimits } = planLimits(spec.limits, cgroups, "none");
       const capture = new OutputCapture([], spec.onOutput, this.options.logCapBytes ?? LOG_CAP_BYTES);
       const exited = await execute(spec, workspace, rlimitCommands(rlimits), cgroups, capture);
@@ -186,10 +159,7 @@ export class NoneBackend implements SandboxBackend {
       if (exited.aborted) spec.signal?.throwIfAborted();
 
       const base = { durationMs: exited.durationMs, log: capture.log(), enforcement };
-      if (exited.timedOut) {
-        const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
-        return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
-      }
+      if (exited.timedOut) return timedOutResult(spec.limits, base);
       // The command is exec'd, so Node sees its own status and signal; a shell command's
       // 128+N is decoded only to recognise SIGXCPU/SIGXFSZ.
       const signalForLimits =
@@ -205,12 +175,7 @@ export class NoneBackend implements SandboxBackend {
       const products = await sink.commit();
       return { ...base, exitCode: exited.code, signal: exited.signal, ...(limit ? { limit } : {}), products };
     } finally {
-      await sink.discard().catch(() => undefined);
-      try {
-        await cgroups?.destroy();
-      } finally {
-        await rm(runDir, { recursive: true, force: true });
-      }
+      await releaseRun(sink, cgroups, runDir);
     }
   }
 }

@@ -34,14 +34,7 @@
  * - Root only: rootless runtimes would need a different mapping and delegated cgroups.
  */
 import { spawn } from "node:child_process";
-import {
-  accessSync,
-  constants as fsConstants,
-  existsSync,
-  readFileSync,
-  realpathSync,
-  statfsSync,
-} from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, readFileSync, statfsSync } from "node:fs";
 import {
   chmod,
   lstat,
@@ -55,7 +48,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, join, posix } from "node:path";
+import { basename, isAbsolute, join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { BulwarkError } from "../../core/index.js";
 import { writeForwarder } from "../forwarder.js";
@@ -63,36 +56,40 @@ import { proxyEnvironment } from "../proxy.js";
 import { type OciSeccomp, toOciSeccomp } from "../seccomp/index.js";
 import {
   DEFAULT_LIMITS,
-  type Mount,
   type SandboxBackend,
   type SandboxResult,
   type SandboxSpec,
   type SeccompProfile,
 } from "../types.js";
 import {
-  FORWARDER_PIDS,
-  FORWARDER_PORT,
-  PIDS_OVERHEAD,
-  SANDBOX_GID,
-  SANDBOX_HOSTNAME,
-  SANDBOX_UID,
-} from "./bwrap.js";
-import {
-  type CgroupReport,
-  classifyLimit,
+  checkHostPaths,
+  checkMountTargets,
   collectorScript,
   ControlChannel,
-  decodeStatus,
+  ETC_FROM_HOST,
+  FORWARDER_PORT,
+  GENERATED_ETC,
+  HOST_PATH,
+  interpretSandboxEnd,
   jobId,
-  launcherScript,
+  launcherCommand,
   leakedFdShields,
   type LimitEnforcement,
-  LOG_CAP_BYTES,
+  nodeInstallDir,
   OutputCapture,
   ProductSink,
   ProductStreamReader,
   productMatcher,
+  readCgroupReport,
+  RESERVED_PATHS,
+  RunWatch,
+  SANDBOX_GID,
+  SANDBOX_HOSTNAME,
+  SANDBOX_UID,
+  sandboxPidsLimit,
   sleep,
+  type Spawned,
+  SYSTEM_DIRS,
   validateSpec,
 } from "./common.js";
 
@@ -104,52 +101,11 @@ export const OCI_RUNTIME_ENV = "BULWARK_OCI_RUNTIME";
 /** The host uid/gid the container's own root maps to (it never runs the command). */
 export const OCI_CONTAINER_ROOT_HOST_ID = 65534;
 
-const HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 /** Where a runtime is looked for besides PATH (runc lives in sbin, often not on a user's PATH). */
 const RUNTIME_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const TMPFS_MAGIC = 0x01021994;
-const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-/** /etc entries taken from the host when present (the same as bwrap's). */
-const ETC_FROM_HOST = [
-  "ssl",
-  "ca-certificates",
-  "pki",
-  "crypto-policies",
-  "alternatives",
-  "ld.so.cache",
-  "ld.so.conf",
-  "ld.so.conf.d",
-  "localtime",
-  "protocols",
-  "services",
-  "os-release",
-];
-/** Generated /etc files (the same as bwrap's, so the command sees the same users and names). */
-const GENERATED_ETC: Readonly<Record<string, string>> = {
-  passwd: [
-    "root:x:0:0:root:/root:/usr/sbin/nologin",
-    `bulwark:x:${SANDBOX_UID}:${SANDBOX_GID}:bulwark:/workspace:/bin/sh`,
-    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
-    "",
-  ].join("\n"),
-  group: ["root:x:0:", `bulwark:x:${SANDBOX_GID}:`, "nogroup:x:65534:", ""].join("\n"),
-  hosts: `127.0.0.1\tlocalhost ${SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
-  hostname: `${SANDBOX_HOSTNAME}\n`,
-  "nsswitch.conf":
-    "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nservices: files\nprotocols: files\n",
-};
-/** Paths the backend owns inside the sandbox; read-only mounts may not cover them. */
-const RESERVED = [
-  "/src",
-  "/workspace",
-  "/tmp",
-  "/run/secrets",
-  "/run/bulwark",
-  "/proc",
-  "/dev",
-  "/etc",
-  "/sys",
-];
+/** Paths the backend owns inside the sandbox (bwrap's, and /sys); read-only mounts may not cover them. */
+const RESERVED = [...RESERVED_PATHS, "/sys"];
 /** runc's defaults (`runc spec`) plus Docker's /sys/devices/virtual/powercap. */
 export const OCI_MASKED_PATHS = [
   "/proc/acpi",
@@ -289,7 +245,7 @@ export function ociEnvironment(spec: Pick<SandboxSpec, "env" | "network">): stri
 
 /** The pids.max of the container: the job's limit plus the launcher's own processes. */
 export function ociPidsLimit(spec: Pick<SandboxSpec, "limits" | "network">): number {
-  return spec.limits.pids + PIDS_OVERHEAD + (spec.network.mode === "egress" ? FORWARDER_PIDS : 0);
+  return sandboxPidsLimit(spec);
 }
 
 /**
@@ -400,23 +356,6 @@ export function resolveOciRuntime(env: NodeJS.ProcessEnv = process.env): { path:
   };
 }
 
-function covered(path: string, by: string): boolean {
-  return path === by || path.startsWith(by === "/" ? "/" : `${by}/`);
-}
-
-function checkMountTargets(mounts: readonly Mount[]): void {
-  for (const m of mounts)
-    if (m.sandbox === "/" || RESERVED.some((r) => covered(m.sandbox, r) || covered(r, m.sandbox)))
-      throw new BulwarkError("CONFIG_INVALID", `a read-only mount may not cover ${m.sandbox}`);
-}
-
-/** Node's installation directory when the system mounts do not already hold it. */
-function nodeInstallDir(): string | undefined {
-  const dir = dirname(dirname(realpathSync(process.execPath)));
-  if (dir === "/" || SYSTEM_DIRS.some((d) => covered(dir, d))) return undefined;
-  return dir;
-}
-
 /**
  * Fills the empty root filesystem (usrmerge symlinks, generated /etc files, mount points) and
  * returns the host paths to bind read-only at the same place.
@@ -490,25 +429,6 @@ function containerCgroupDirs(name: string, root = "/sys/fs/cgroup"): { pids?: st
   return unified === undefined ? {} : { pids: join(root, unified, name), memory: join(root, unified, name) };
 }
 
-function counter(text: string, key: string): number {
-  const m = new RegExp(`^${key} (\\d+)$`, "m").exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-/** The container cgroup's counters (read after the container stopped, before it is deleted). */
-async function readCgroupReport(dirs: { pids?: string; memory?: string }): Promise<CgroupReport> {
-  const read = (dir: string | undefined, file: string) =>
-    dir ? readFile(join(dir, file), "utf8").catch(() => "") : Promise.resolve("");
-  const pidsRefused = counter(await read(dirs.pids, "pids.events"), "max");
-  const v2 = await read(dirs.memory, "memory.events");
-  if (v2) return { pidsRefused, oomKills: counter(v2, "oom_kill") };
-  const oom = await read(dirs.memory, "memory.oom_control");
-  const oomKills = /^oom_kill /m.test(oom)
-    ? counter(oom, "oom_kill")
-    : Number((await read(dirs.memory, "memory.failcnt")).trim() || 0);
-  return { pidsRefused, oomKills };
-}
-
 /** The caller's hard RLIMIT_NOFILE, capped at 65536 (the container's soft and hard limit). */
 function openFilesLimit(): number {
   const cap = 65536;
@@ -549,14 +469,6 @@ export interface OciBackendOptions {
 /** An oci run's result, plus how the limits were enforced. */
 export interface OciResult extends SandboxResult {
   readonly enforcement: LimitEnforcement;
-}
-
-interface Spawned {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly durationMs: number;
-  readonly timedOut: boolean;
-  readonly aborted: boolean;
 }
 
 const PROBE_PROFILE: SeccompProfile = {
@@ -680,26 +592,13 @@ export class OciBackend implements SandboxBackend {
 
   async run(spec: SandboxSpec): Promise<OciResult> {
     validateSpec(spec);
-    checkMountTargets(spec.readOnlyMounts);
+    checkMountTargets(spec.readOnlyMounts, RESERVED);
     spec.signal?.throwIfAborted();
     const why = await this.unavailable();
     if (why) throw new BulwarkError("USAGE", `the oci sandbox cannot run here: ${why}`);
     const rt = this.runtime();
     if ("why" in rt) throw new BulwarkError("USAGE", `the oci sandbox cannot run here: ${rt.why}`);
-    const source = await realpath(spec.source).catch((e: unknown) => {
-      throw new BulwarkError("FILE_NOT_FOUND", `the source ${spec.source} cannot be read`, { cause: e });
-    });
-    if (!(await lstat(source)).isDirectory())
-      throw new BulwarkError("CONFIG_INVALID", `the source ${spec.source} is not a directory`);
-    for (const m of spec.readOnlyMounts)
-      await lstat(m.host).catch((e: unknown) => {
-        throw new BulwarkError("FILE_NOT_FOUND", `the mount source ${m.host} does not exist`, { cause: e });
-      });
-    if (
-      spec.network.mode === "egress" &&
-      !(await lstat(spec.proxySocket!).catch(() => undefined))?.isSocket()
-    )
-      throw new BulwarkError("CONFIG_INVALID", `the egress proxy socket ${spec.proxySocket} is not a socket`);
+    const source = await checkHostPaths(spec);
 
     const id = `bulwark.oci.${jobId()}`;
     const dir = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), "bulwark-oci-"));
@@ -708,26 +607,13 @@ export class OciBackend implements SandboxBackend {
     let sink: ProductSink | undefined;
     let created = false;
     try {
-      const egress = spec.network.mode === "egress";
-      const launcher = launcherScript({
-        node: realpathSync(process.execPath),
-        collector: "/run/bulwark/collect.mjs",
-        noProducts: spec.products.length === 0,
+      const args = launcherCommand(spec, {
         // Pids and memory are the container cgroup's business.
-        rlimits: { cpuSeconds: spec.limits.cpuSeconds, fileSizeBytes: spec.limits.fileSizeBytes },
-        ...(egress
-          ? {
-              egress: {
-                forwarder: "/run/bulwark/forwarder.mjs",
-                socket: "/run/bulwark/proxy.sock",
-                port: FORWARDER_PORT,
-              },
-            }
-          : {}),
+        cpuSeconds: spec.limits.cpuSeconds,
+        fileSizeBytes: spec.limits.fileSizeBytes,
       });
       if (spec.secrets.length > 0)
         secretsDir = await writeSecrets(this.options.secretsDir ?? secretsBase(), spec.secrets);
-      const args = ["/bin/sh", "-c", launcher, "bulwark-launcher", ...spec.command];
       bundle = await this.prepare({ ...spec, source }, dir, id, args, secretsDir);
       const mechanism = cgroupMechanism();
       const enforcement: LimitEnforcement = {
@@ -739,11 +625,7 @@ export class OciBackend implements SandboxBackend {
       };
 
       sink = await ProductSink.create(spec.outDir, productMatcher(spec.products), spec.limits.workspaceBytes);
-      const capture = new OutputCapture(
-        spec.secrets.map((s) => s.value),
-        spec.onOutput,
-        this.options.logCapBytes ?? LOG_CAP_BYTES,
-      );
+      const capture = OutputCapture.forSpec(spec, this.options.logCapBytes);
       const control = new ControlChannel();
       const reader = new ProductStreamReader(sink);
       created = true;
@@ -756,69 +638,16 @@ export class OciBackend implements SandboxBackend {
       if (spawned.aborted) spec.signal?.throwIfAborted();
 
       const base = { durationMs: spawned.durationMs, log: capture.log(), enforcement };
-      if (spawned.timedOut) {
-        const limit = classifyLimit({ limits: spec.limits, timedOut: true, signal: "SIGKILL", failed: true });
-        return { ...base, exitCode: null, signal: "SIGKILL", ...(limit ? { limit } : {}), products: [] };
-      }
-      const report = control.report();
-      if (report.phase === undefined || spawned.code === null) {
-        const log = await readFile(join(bundle, "runtime.log"), "utf8").catch(() => "");
-        throw new BulwarkError(
-          "INTERNAL",
-          `the oci sandbox did not start: ${runtimeLogMessage(log) || capture.tail() || "no output"}`,
-          { details: { exitCode: spawned.code, signal: spawned.signal } },
-        );
-      }
-      if (report.error === "copy") {
-        const ws = report.fs.workspace;
-        if (ws && ws.free < Math.min(2 ** 20, ws.total * 0.02))
-          return {
-            ...base,
-            exitCode: null,
-            signal: null,
-            limit: {
-              kind: "workspace",
-              message: `the source does not fit in the workspace (${spec.limits.workspaceBytes} bytes)`,
-            },
-            products: [],
-          };
-        throw new BulwarkError("INTERNAL", `copying the source into the sandbox failed: ${capture.tail()}`);
-      }
-      if (report.error === "forwarder" || report.error === "rlimit")
-        throw new BulwarkError(
-          "INTERNAL",
-          `the sandbox launcher failed (${report.error}): ${capture.tail()}`,
-        );
-
-      const { exitCode, signal } = decodeStatus(spawned.code);
-      const failed = spawned.code !== 0;
-      const limit = classifyLimit({
-        limits: spec.limits,
-        timedOut: false,
-        cgroup: cgroupReport,
-        signal,
-        failed,
-        ...(report.childCpuSeconds !== undefined ? { childCpuSeconds: report.childCpuSeconds } : {}),
-        ...(report.fs.workspace ? { workspace: report.fs.workspace } : {}),
-      });
-      const complete =
-        report.phase === "end" &&
-        report.status === spawned.code &&
-        reader.ended &&
-        reader.error === undefined;
-      if (!complete) {
-        if (!failed && !limit)
-          throw new BulwarkError(
-            "INTERNAL",
-            `collecting the products failed: ${reader.error ?? report.error ?? "the launcher did not finish"}`,
-          );
-        await sink.discard();
-        sink = undefined;
-        return { ...base, exitCode, signal, ...(limit ? { limit } : {}), products: [] };
-      }
-      const products = await sink.commit();
-      sink = undefined;
-      return { ...base, exitCode, signal, ...(limit ? { limit } : {}), products };
+      const runtimeLog = join(bundle, "runtime.log");
+      const end = { backend: "oci", spec, spawned, control, reader, sink, cgroup: cgroupReport };
+      return await interpretSandboxEnd(
+        {
+          ...end,
+          tail: () => capture.tail(),
+          startFailure: async () => runtimeLogMessage(await readFile(runtimeLog, "utf8").catch(() => "")),
+        },
+        base,
+      );
     } finally {
       await sink?.discard().catch(() => undefined);
       try {
@@ -859,8 +688,6 @@ export class OciBackend implements SandboxBackend {
         stdio,
       });
       shields.close();
-      let timedOut = false;
-      let aborted = false;
       let exited = false;
       const streams = child.stdio;
       const readable = (fd: number) => streams[fd] as Readable;
@@ -876,20 +703,10 @@ export class OciBackend implements SandboxBackend {
           await sleep(50);
         }
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void killContainer();
-      }, spec.limits.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        void killContainer();
-      };
-      spec.signal?.addEventListener("abort", onAbort, { once: true });
+      const watch = new RunWatch(spec, () => void killContainer());
 
-      readable(1).on("data", (c: Buffer) => capture.push("stdout", c));
-      readable(1).on("end", () => capture.end("stdout"));
-      readable(2).on("data", (c: Buffer) => capture.push("stderr", c));
-      readable(2).on("end", () => capture.end("stderr"));
+      capture.follow("stdout", readable(1));
+      capture.follow("stderr", readable(2));
       readable(FD.control).on("data", (c: Buffer) => control.push(c));
       const productsDone = reader.consume(readable(FD.products));
       // stdin (streams[0]) stays open until the end: the launcher hands it to the egress
@@ -897,17 +714,18 @@ export class OciBackend implements SandboxBackend {
 
       child.on("error", (e) => {
         exited = true;
-        clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
+        watch.stop();
         reject(new BulwarkError("INTERNAL", `cannot start the OCI runtime: ${e.message}`, { cause: e }));
       });
       child.on("close", (code, signal) => {
         exited = true;
         const durationMs = Date.now() - started;
-        clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
+        watch.stop();
         streams[0]?.destroy();
-        productsDone.then(() => resolve({ code, signal, durationMs, timedOut, aborted }), reject);
+        productsDone.then(
+          () => resolve({ code, signal, durationMs, timedOut: watch.timedOut, aborted: watch.aborted }),
+          reject,
+        );
       });
     });
   }
