@@ -21,6 +21,32 @@ function home() {
   return { dir, env, run: (args: string[]) => cli(args, { cwd: dir, env }) };
 }
 
+/** `attest --log` of a minimal SLSA provenance about app.txt (written with `content`) to `out`. */
+async function attestLogged(h: ReturnType<typeof home>, privateKey: string, content: string, out: string) {
+  writeFileSync(join(h.dir, "app.txt"), content);
+  writeFileSync(
+    join(h.dir, "prov.json"),
+    JSON.stringify({
+      buildDefinition: { buildType: "https://example.com/build/v1", externalParameters: {} },
+      runDetails: { builder: { id: "https://example.com/builder" } },
+    }),
+  );
+  return h.run([
+    "attest",
+    "--subject",
+    "app.txt",
+    "--type",
+    "slsa-provenance",
+    "--predicate",
+    "prov.json",
+    "--key",
+    privateKey,
+    "-o",
+    out,
+    "--log",
+  ]);
+}
+
 async function newKey(h: ReturnType<typeof home>) {
   const r = await h.run(["keys", "generate", "--unencrypted", "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
@@ -72,29 +98,8 @@ describe("recording into the log from other commands", () => {
     const h = home();
     expect((await h.run(["log", "init", "--origin", "att.example/log"])).code).toBe(0);
     const key = await newKey(h);
-    writeFileSync(join(h.dir, "app.txt"), "the artifact\n");
-    writeFileSync(
-      join(h.dir, "prov.json"),
-      JSON.stringify({
-        buildDefinition: { buildType: "https://example.com/build/v1", externalParameters: {} },
-        runDetails: { builder: { id: "https://example.com/builder" } },
-      }),
-    );
     const bundle = join(h.dir, "app.prov.json");
-    const a = await h.run([
-      "attest",
-      "--subject",
-      "app.txt",
-      "--type",
-      "slsa-provenance",
-      "--predicate",
-      "prov.json",
-      "--key",
-      key.privateKey,
-      "-o",
-      bundle,
-      "--log",
-    ]);
+    const a = await attestLogged(h, key.privateKey, "the artifact\n", bundle);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toMatch(
       /recorded in the transparency log: attestation entry 1 \(proof: .*app\.prov\.json\.tlog-proof\)/,
@@ -168,28 +173,7 @@ describe("log reindex", () => {
     const h = home();
     expect((await h.run(["log", "init", "--origin", "reindex.example/log"])).code).toBe(0);
     const key = await newKey(h);
-    writeFileSync(join(h.dir, "app.txt"), "artifact\n");
-    writeFileSync(
-      join(h.dir, "prov.json"),
-      JSON.stringify({
-        buildDefinition: { buildType: "https://example.com/build/v1", externalParameters: {} },
-        runDetails: { builder: { id: "https://example.com/builder" } },
-      }),
-    );
-    const a = await h.run([
-      "attest",
-      "--subject",
-      "app.txt",
-      "--type",
-      "slsa-provenance",
-      "--predicate",
-      "prov.json",
-      "--key",
-      key.privateKey,
-      "-o",
-      join(h.dir, "b.json"),
-      "--log",
-    ]);
+    const a = await attestLogged(h, key.privateKey, "artifact\n", join(h.dir, "b.json"));
     expect(a.code, a.stderr).toBe(0);
     expect((await h.run(["keys", "revoke", key.keyid, "--reason", "gone"])).code).toBe(0);
     const subject = `sha256:${createHash("sha256").update("artifact\n").digest("hex")}`;
