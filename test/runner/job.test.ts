@@ -51,7 +51,11 @@ describe("job specs", () => {
       "      secrets: [npm-token]",
     ],
     ['  products: ["*.tgz"]', "spec.products: must list the product globs", "  products: []"],
-    ["  seccomp: { deny: [io_uring_setup] }", "spec.seccomp.kill: unknown key", "  seccomp: { kill: [ptrace] }"],
+    [
+      "  seccomp: { deny: [io_uring_setup] }",
+      "spec.seccomp.kill: unknown key",
+      "  seccomp: { kill: [ptrace] }",
+    ],
     ["  inputs: [/opt/go]", "spec.inputs.0: is not a valid name", "  inputs: [relative/dir]"],
     [
       '    egress: [registry.npmjs.org, "*.example.com:8443"]',
