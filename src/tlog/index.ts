@@ -83,3 +83,4 @@ export {
   tileTree,
 } from "./tiles.js";
 export { type DocumentEntry, entryForDocument } from "./documents.js";
+export { type StaticVerification, verifyTileDirectory } from "./static.js";

@@ -221,3 +221,63 @@ describe("log reindex", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("log verify --tiles", () => {
+  it("verifies an exported static copy from its files alone and names what was tampered with", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "static.example/log"])).code).toBe(0);
+    const files: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const f = join(h.dir, `e${i}.json`);
+      writeFileSync(
+        f,
+        JSON.stringify({
+          apiVersion: "bulwark.dev/log/v1",
+          kind: "key-event",
+          spec: { event: "created", keyid: `k${i}` },
+        }),
+      );
+      files.push(f);
+    }
+    expect((await h.run(["log", "append", ...files])).code).toBe(0);
+    const dir = join(h.dir, "mirror");
+    expect((await h.run(["log", "export", "--tiles", dir])).code).toBe(0);
+    // Verified with the verifier key only: point BULWARK_HOME elsewhere so no store is read.
+    const vkey = readFileSync(join(h.env.BULWARK_HOME, "log", "log.vkey"), "utf8").trim();
+    const elsewhere = { BULWARK_HOME: join(h.dir, "nothing-here") };
+    const ok = await cli(["log", "verify", "--tiles", dir, "--vkey", vkey, "--format", "json"], {
+      cwd: h.dir,
+      env: elsewhere,
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      origin: "static.example/log",
+      size: 300,
+      problems: [],
+    });
+    expect(existsSync(join(h.dir, "nothing-here"))).toBe(false);
+
+    // Flip one byte of an entry inside the partial entry bundle.
+    const bundle = join(dir, "tile", "entries", "001.p", "44");
+    const bytes = readFileSync(bundle);
+    bytes[10] = bytes[10]! ^ 1;
+    writeFileSync(bundle, bytes);
+    const bad = await cli(["log", "verify", "--tiles", dir, "--vkey", vkey], { cwd: h.dir, env: elsewhere });
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toContain("entry 256: entry does not match its hash in the tile");
+
+    // A checkpoint signed by another key is refused outright.
+    const other = await cli(["log", "init", "--origin", "static.example/log"], {
+      cwd: h.dir,
+      env: { BULWARK_HOME: join(h.dir, "other") },
+    });
+    expect(other.code).toBe(0);
+    const otherKey = readFileSync(join(h.dir, "other", "log", "log.vkey"), "utf8").trim();
+    const wrong = await cli(["log", "verify", "--tiles", dir, "--vkey", otherKey], {
+      cwd: h.dir,
+      env: elsewhere,
+    });
+    expect(wrong.code).toBe(3);
+  });
+});

@@ -56,6 +56,7 @@ export interface LogVerifyOptions {
   witness?: string[];
   quorum?: string;
   full?: boolean;
+  tiles?: string;
 }
 export interface LogCheckpointOptions {
   size?: string;
@@ -635,6 +636,7 @@ export async function logVerify(
 ): Promise<ExitCode> {
   const format = formatOf(rt, FORMATS, "log verify", "table");
   if (opts.full) return verifyFull(rt, format, opts);
+  if (opts.tiles) return verifyTiles(rt, format, opts.tiles, opts);
   if (!arg) throw new BulwarkError("USAGE", "name the appended file to verify (or pass --full)");
   const vkey = loadVerifier(rt, opts.vkey);
   const witnesses = (opts.witness ?? []).map((w) => keyArg(rt, w, "--witness"));
@@ -705,6 +707,31 @@ export async function logVerify(
       `Verified: ${entryFile} is entry ${result.index} of ${result.origin} (tree size ${result.treeSize})` +
         `${result.witnessedBy.length ? `, cosigned by ${result.witnessedBy.join(", ")}` : ""}${result.offline ? " — offline proof" : ""}\n`,
     );
+  return EXIT.ok;
+}
+
+/** `log verify --tiles DIR`: a static copy (export or mirror) checked from its files alone. */
+async function verifyTiles(
+  rt: Runtime,
+  format: "table" | "json",
+  dir: string,
+  opts: LogVerifyOptions,
+): Promise<ExitCode> {
+  const { verifyTileDirectory } = await import("../../tlog/index.js");
+  const report = verifyTileDirectory(resolve(rt.io.cwd, dir), [loadVerifier(rt, opts.vkey)]);
+  if (format === "json") json(rt, { ok: report.problems.length === 0, ...report });
+  else if (report.problems.length === 0)
+    rt.emit(
+      `Static log verified: ${plural(report.size, "entry", "entries")} of ${report.origin}, ${plural(report.tiles, "tile")} re-derived and matching the signed checkpoint\n`,
+    );
+  else
+    rt.emit(
+      `The static log in ${dir} does not match its checkpoint:\n${report.problems.map((p) => `  ${p.where}: ${p.what}`).join("\n")}\n`,
+    );
+  if (report.problems.length)
+    throw new BulwarkError("VERIFICATION_FAILED", `the static log has ${report.problems.length} problem(s)`, {
+      details: { reason: "static-log-mismatch" },
+    });
   return EXIT.ok;
 }
 

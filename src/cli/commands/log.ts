@@ -144,12 +144,17 @@ export function registerLogCommands(program: Command, action: CommandAction): vo
     )
     .option("--quorum <n>", "how many of the --witness keys must have cosigned (default: all)")
     .option("--full", "re-derive the whole log from its entries: leaf hashes, every tile, every checkpoint")
+    .option(
+      "--tiles <dir>",
+      "verify a static copy (log export --tiles, a mirror) from its files and the verifier key alone",
+    )
     .addHelpText(
       "after",
       examples([
         "bulwark log verify release.sigstore.json --proof release.tlog-proof --vkey example.com+1a2b3c4d+AQ…",
         "bulwark log verify release.sigstore.json --checkpoint checkpoint-2025-06-01.txt",
         "bulwark log verify --full",
+        "bulwark log verify --tiles mirror/ --vkey log.vkey   # a static copy, from its files alone",
       ]),
     )
     .action(
