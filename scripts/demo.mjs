@@ -300,6 +300,11 @@ const steps = [
     expect: 0,
   },
   {
+    title: "Blast radius: which logged artifacts contain jsonwebtoken (from their SBOM attestations)?",
+    args: ["log", "search", "--purl", "pkg:npm/jsonwebtoken"],
+    expect: 0,
+  },
+  {
     title: "Re-derive the whole log from its entries (tiles, checkpoints, signatures)",
     args: ["log", "verify", "--full"],
     expect: 0,

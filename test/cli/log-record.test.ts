@@ -281,3 +281,45 @@ describe("log verify --tiles", () => {
     expect(wrong.code).toBe(3);
   });
 });
+
+describe("log search --purl", () => {
+  it("finds the logged artifacts whose SBOM attestation lists a package (any version, or exactly one)", async () => {
+    const h = home();
+    expect((await h.run(["log", "init", "--origin", "purl.example/log"])).code).toBe(0);
+    const key = await newKey(h);
+    const sbom = join(h.dir, "worker.cdx.json");
+    expect((await h.run(["sbom", join(ROOT, "examples/shop/worker"), "-o", sbom])).code).toBe(0);
+    const lock = join(ROOT, "examples/shop/worker/package-lock.json");
+    const a = await h.run([
+      "attest",
+      "--subject",
+      lock,
+      "--type",
+      "cyclonedx",
+      "--predicate",
+      sbom,
+      "--key",
+      key.privateKey,
+      "-o",
+      join(h.dir, "a.json"),
+      "--log",
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const digest = `sha256:${createHash("sha256").update(readFileSync(lock)).digest("hex")}`;
+    const any = JSON.parse(
+      (await h.run(["log", "search", "--purl", "pkg:npm/minimist", "--format", "json"])).stdout,
+    );
+    expect(any.artifacts).toEqual([
+      expect.objectContaining({ artifactDigest: digest, purl: "pkg:npm/minimist@1.2.5" }),
+    ]);
+    const exact = JSON.parse(
+      (await h.run(["log", "search", "--purl", "pkg:npm/minimist@1.2.5", "--format", "json"])).stdout,
+    );
+    expect(exact.artifacts).toHaveLength(1);
+    const other = JSON.parse(
+      (await h.run(["log", "search", "--purl", "pkg:npm/minimist@1.2.6", "--format", "json"])).stdout,
+    );
+    expect(other.artifacts).toEqual([]);
+    expect((await h.run(["log", "search", "--purl", "minimist"])).code).toBe(2);
+  });
+});

@@ -359,6 +359,7 @@ async function indexEntries(
     const spec = p.entry.spec as Record<string, unknown>;
     if (p.entry.kind === "attestation") {
       const media = p.document ? mediaTypeOf(p.document) : undefined;
+      if (p.document) await indexSbom(index, p.document, spec, now);
       await index.recordAttestation({
         digest: spec.envelopeDigest as string,
         predicateType: spec.predicateType as string,
@@ -411,6 +412,71 @@ async function indexEntries(
       });
     }
   }
+}
+
+const SBOM_PREDICATES = new Set(["https://cyclonedx.org/bom", "https://spdx.dev/Document"]);
+
+/**
+ * An SBOM attestation (CycloneDX or SPDX predicate) also indexes its components by purl for each
+ * subject, so `log search --purl` answers "which logged artifacts contain X?".
+ */
+async function indexSbom(
+  index: EvidenceIndex,
+  document: Uint8Array,
+  spec: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  if (typeof spec.predicateType !== "string" || !SBOM_PREDICATES.has(spec.predicateType)) return;
+  let predicate: unknown;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(document)) as {
+      dsseEnvelope?: { payload?: string };
+      payload?: string;
+    };
+    const payload = json.dsseEnvelope?.payload ?? json.payload;
+    if (typeof payload !== "string") return;
+    predicate = (JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as { predicate?: unknown })
+      .predicate;
+  } catch {
+    return;
+  }
+  const components: { purl: string; name?: string; version?: string }[] = [];
+  const walk = (list: unknown): void => {
+    if (!Array.isArray(list)) return;
+    for (const c of list as { purl?: unknown; name?: unknown; version?: unknown; components?: unknown }[]) {
+      if (typeof c?.purl === "string")
+        components.push({
+          purl: c.purl,
+          ...(typeof c.name === "string" ? { name: c.name } : {}),
+          ...(typeof c.version === "string" ? { version: c.version } : {}),
+        });
+      walk(c?.components);
+    }
+  };
+  const p = predicate as { components?: unknown; packages?: unknown } | undefined;
+  walk(p?.components);
+  if (Array.isArray(p?.packages))
+    for (const pkg of p.packages as { name?: unknown; versionInfo?: unknown; externalRefs?: unknown }[])
+      for (const ref of Array.isArray(pkg?.externalRefs)
+        ? (pkg.externalRefs as { referenceType?: unknown; referenceLocator?: unknown }[])
+        : [])
+        if (ref?.referenceType === "purl" && typeof ref.referenceLocator === "string")
+          components.push({
+            purl: ref.referenceLocator,
+            ...(typeof pkg.name === "string" ? { name: pkg.name } : {}),
+            ...(typeof pkg.versionInfo === "string" ? { version: pkg.versionInfo } : {}),
+          });
+  if (components.length === 0) return;
+  // An SBOM is indexed once, for the artifact it describes (an SBOM attestation's first subject).
+  const subject = (spec.subjects as { name?: string; digest: { sha256: string } }[])[0]!;
+  await index.recordSbom({
+    digest: spec.envelopeDigest as string,
+    ...(subject.name ? { artifactName: subject.name } : {}),
+    artifactDigest: `sha256:${subject.digest.sha256}`,
+    format: spec.predicateType === "https://cyclonedx.org/bom" ? "cyclonedx-json" : "spdx-json",
+    createdAt: now,
+    components,
+  });
 }
 
 function mediaTypeOf(document: Uint8Array): string | undefined {
@@ -472,6 +538,7 @@ export async function logReindex(rt: Runtime): Promise<ExitCode> {
 // bulwark log search
 
 export interface LogSearchOptions {
+  purl?: string;
   subject?: string;
   predicateType?: string;
   decision?: string;
@@ -481,10 +548,11 @@ export interface LogSearchOptions {
 
 export async function logSearch(rt: Runtime, opts: LogSearchOptions): Promise<ExitCode> {
   const format = formatOf(rt, FORMATS, "log search", "table");
+  if (opts.purl) return searchPurl(rt, format, opts.purl);
   if (!opts.subject && !opts.predicateType && !opts.decision)
     throw new BulwarkError(
       "USAGE",
-      "search by --subject DIGEST, --predicate-type URI and/or --decision allow|deny|warn",
+      "search by --purl PURL, --subject DIGEST, --predicate-type URI and/or --decision allow|deny|warn",
     );
   if (opts.subject && !/^sha256:[0-9a-f]{64}$/.test(opts.subject))
     throw new BulwarkError("USAGE", `--subject must be sha256:<64 hex>, got ${opts.subject}`);
@@ -527,6 +595,20 @@ export async function logSearch(rt: Runtime, opts: LogSearchOptions): Promise<Ex
   ];
   if (lines.length === 0) rt.note("nothing logged matches");
   else rt.emit(`${lines.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+/** `log search --purl`: the logged artifacts whose SBOM attestations list the package. */
+async function searchPurl(rt: Runtime, format: "table" | "json", purl: string): Promise<ExitCode> {
+  if (!purl.startsWith("pkg:"))
+    throw new BulwarkError("USAGE", `--purl must be a package URL (pkg:type/name[@version]), got ${purl}`);
+  const matches = await withStore(rt, false, (store) => new EvidenceIndex(store).artifactsContaining(purl));
+  if (format === "json") json(rt, { artifacts: matches });
+  else if (matches.length === 0) rt.note(`no logged SBOM lists ${purl}`);
+  else
+    rt.emit(
+      `${matches.map((m) => `${m.artifactName ?? "-"}  ${m.artifactDigest ?? "-"}  ${m.purl}  (SBOM ${m.sbomDigest})`).join("\n")}\n`,
+    );
   return EXIT.ok;
 }
 

@@ -82,6 +82,10 @@ export function registerLogCommands(program: Command, action: CommandAction): vo
     .description(
       "Find logged attestations (by subject digest, predicate type) and decisions (by subject, outcome, time)",
     )
+    .option(
+      "--purl <purl>",
+      "artifacts whose logged SBOM attestations list this package (any version without @version)",
+    )
     .option("--subject <digest>", "sha256:<hex> of the artifact")
     .option("--predicate-type <uri>", "e.g. https://slsa.dev/provenance/v1")
     .option("--decision <outcome>", "allow, deny or warn (decisions only)")
@@ -91,6 +95,7 @@ export function registerLogCommands(program: Command, action: CommandAction): vo
       "after",
       examples([
         "bulwark log search --subject sha256:5f2b…",
+        "bulwark log search --purl pkg:npm/minimist@1.2.5     # which logged artifacts contain it?",
         "bulwark log search --predicate-type https://slsa.dev/provenance/v1 --format json",
         "bulwark log search --decision deny --since 2025-06-01T00:00:00Z",
       ]),
