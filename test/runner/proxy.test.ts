@@ -723,7 +723,7 @@ describe("EgressProxy (real sockets, forwarder, curl)", () => {
         "exec 3<&0",
         'node "$1" "$2" 18080 0<&3 3<&- >"$3" &',
         "i=0",
-        'until grep -q ready "$3"; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.05; done',
+        'until grep -q ready "$3" 2>/dev/null; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.05; done',
         'curl -sS --max-time 10 --proxy http://127.0.0.1:18080 "$4"; echo',
         'curl -s --max-time 10 --proxy http://127.0.0.1:18080 -p -o /dev/null -w "%{http_connect}\\n" "$5"',
         'curl -s --max-time 5 -o /dev/null -w "%{http_code}\\n" "$4"',
