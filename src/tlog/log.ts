@@ -412,11 +412,19 @@ export class TransparencyLog {
     }));
   }
 
+  /**
+   * The tree size a proof is for: the latest (its checkpoint verified), or `size` checked against
+   * the stored size only — proofs for an issued size need no signature check per call.
+   */
   private async sizeOrHead(size: number | undefined): Promise<number> {
-    const head = await this.head();
-    if (size === undefined) return head.size;
-    if (!Number.isSafeInteger(size) || size < 0 || size > head.size)
-      throw new BulwarkError("INPUT_INVALID", `tree size ${size} is not in [0, ${head.size}]`);
+    if (size === undefined) return (await this.head()).size;
+    const state = await this.store.db
+      .selectFrom("tlog_state")
+      .select("size")
+      .where("id", "=", 1)
+      .executeTakeFirstOrThrow();
+    if (!Number.isSafeInteger(size) || size < 0 || size > state.size)
+      throw new BulwarkError("INPUT_INVALID", `tree size ${size} is not in [0, ${state.size}]`);
     return size;
   }
 

@@ -33,6 +33,7 @@ import {
   TransparencyLog,
   verifyCheckpoint,
   verifyConsistency,
+  verifyTileDirectory,
   verifyTlogProof,
 } from "../../tlog/index.js";
 import type { Runtime } from "../runtime.js";
@@ -799,7 +800,6 @@ async function verifyTiles(
   dir: string,
   opts: LogVerifyOptions,
 ): Promise<ExitCode> {
-  const { verifyTileDirectory } = await import("../../tlog/index.js");
   const report = verifyTileDirectory(resolve(rt.io.cwd, dir), [loadVerifier(rt, opts.vkey)]);
   if (format === "json") json(rt, { ok: report.problems.length === 0, ...report });
   else if (report.problems.length === 0)

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { FileSigner, KEY_PASSWORD_VAR, signKeyBundle } from "../../attest/index.js";
+import { FileSigner, KEY_PASSWORD_VAR, signKeyBundle, writeFileAtomic } from "../../attest/index.js";
 import { BulwarkError, EXIT, type ExitCode } from "../../core/index.js";
 import { encodeStatement, IN_TOTO_PAYLOAD_TYPE } from "../../formats/index.js";
 import {
@@ -11,6 +12,10 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_PROFILE,
   extendProfile,
+  gitState,
+  jwkThumbprint,
+  mintJobToken,
+  verifyJobToken,
   type Limits,
   type NetworkSpec,
   parseJobSpec,
@@ -22,6 +27,7 @@ import {
   type SandboxBackend,
   type SeccompProfile,
 } from "../../runner/index.js";
+import { bulwarkHome } from "../../store/index.js";
 import type { Runtime } from "../runtime.js";
 import { formatOf, readArg } from "../shared.js";
 
@@ -197,11 +203,6 @@ async function jobTokenFor(
   secret: { name: string; value: Uint8Array };
   record: { issuer: string; audience: string; keyId: string; expires: string };
 }> {
-  const { createPrivateKey, generateKeyPairSync, randomUUID } = await import("node:crypto");
-  const { existsSync, mkdirSync, readFileSync } = await import("node:fs");
-  const { writeFileAtomic } = await import("../../attest/index.js");
-  const { bulwarkHome } = await import("../../store/index.js");
-  const { gitState, jwkThumbprint, mintJobToken } = await import("../../runner/index.js");
   const dir = join(bulwarkHome(rt.io.env, rt.io.cwd), "runner");
   const keyFile = join(dir, "runner.key.pem");
   if (!existsSync(keyFile)) {
@@ -345,7 +346,6 @@ async function finish(
     const text = signer
       ? `${JSON.stringify(await signKeyBundle(signer, { kind: "dsse", payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.from(payload) }), null, 2)}\n`
       : `${JSON.stringify(JSON.parse(payload), null, 2)}\n`;
-    const { writeFileAtomic } = await import("../../attest/index.js");
     writeFileAtomic(provenanceFile, text);
     if (!signer) rt.note("the provenance is unsigned: pass --key to sign it (DSSE in a Sigstore bundle)");
     if (opts.log) {
@@ -584,9 +584,6 @@ export async function tokenVerify(
   tokenArg: string,
   opts: TokenVerifyOptions,
 ): Promise<ExitCode> {
-  const { existsSync } = await import("node:fs");
-  const { createPublicKey } = await import("node:crypto");
-  const { verifyJobToken } = await import("../../runner/index.js");
   const path = resolve(rt.io.cwd, tokenArg);
   const token = (existsSync(path) ? readArg(rt, tokenArg, "token").toString("utf8") : tokenArg).trim();
   let key;
